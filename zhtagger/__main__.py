@@ -1,0 +1,3 @@
+from zhtagger.cli import main
+
+raise SystemExit(main())
