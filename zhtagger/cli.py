@@ -146,6 +146,117 @@ def resolve_model_dir(path: Path) -> Path:
     return path / "model" if (path / "model" / "config.json").is_file() else path
 
 
+def add_segment_parsers(commands) -> None:
+    from zhtagger.segment.corpus import Format
+    from zhtagger.segment.network import Decoder, SegmenterConfig
+
+    defaults = SegmenterConfig()
+    train = commands.add_parser("train", help="train a model on your corpus")
+    tasks = train.add_subparsers(dest="task", required=True, metavar="{segment}")
+    segment = tasks.add_parser("segment", help="train a word segmenter on a segmented corpus")
+    segment.add_argument("--train", type=Path, required=True, help="segmented training file")
+    segment.add_argument("--dev", type=Path, help="segmented dev file (default: the last 5%% of --train)")
+    segment.add_argument("--out", type=Path, required=True, help="run directory; the best model goes to OUT/model")
+    segment.add_argument("--format", choices=[f.value for f in Format], default="words",
+                         help="words: whitespace-separated; pos: People's Daily word/POS; conll: CoNLL(-U)")
+    segment.add_argument("--char-dim", type=positive_int, default=defaults.char_dim)
+    segment.add_argument("--bigram-dim", type=int, default=defaults.bigram_dim, help="0 turns bigrams off")
+    segment.add_argument("--lexicon-dim", type=int, default=0,
+                         help="> 0 adds a feature from jieba's dictionary (open track)")
+    segment.add_argument("--hidden", type=positive_int, default=defaults.hidden)
+    segment.add_argument("--layers", type=positive_int, default=defaults.layers)
+    segment.add_argument("--dropout", type=float, default=defaults.dropout)
+    segment.add_argument("--decoder", choices=[d.value for d in Decoder], default=defaults.decoder.value,
+                         help="crf trains learned transitions; greedy/viterbi decode a softmax model")
+    segment.add_argument("--min-bigram-count", type=positive_int, default=defaults.min_bigram_count)
+    segment.add_argument("--max-chars", type=positive_int, default=defaults.max_chars,
+                         help="training sentences are cut at punctuation into pieces this long")
+    segment.add_argument("--batch-size", type=positive_int, default=defaults.batch_size)
+    segment.add_argument("--epochs", type=positive_int, default=10)
+    segment.add_argument("--lr", type=positive_float, default=2e-3)
+    segment.add_argument("--lr-decay", type=positive_float, default=0.9)
+    segment.add_argument("--patience", type=positive_int, default=3, help="stop after N epochs without a better dev F1")
+    segment.add_argument("--seed", type=int, default=0)
+    segment.add_argument("--device", default="cpu", help="cpu, cuda or auto (default cpu)")
+    segment.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
+    segment.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+
+    evaluate = commands.add_parser("eval", help="score a trained model on gold data")
+    tasks = evaluate.add_subparsers(dest="task", required=True, metavar="{segment}")
+    segment = tasks.add_parser("segment", help="segment a gold file's text and print the SIGHAN scores")
+    segment.add_argument("--model", type=Path, required=True, help="a model directory (or a run directory)")
+    segment.add_argument("--gold", type=Path, required=True, help="gold segmentation, words separated by spaces")
+    segment.add_argument("--words", type=Path, help="training word list for OOV (default: the model's own)")
+    segment.add_argument("--decoder", choices=[d.value for d in Decoder], help="default: the model's")
+    segment.add_argument("--output", type=Path, help="also write the predicted segmentation here")
+    segment.add_argument("--errors", type=Path, help="write an error analysis (missed / wrong words) here")
+    segment.add_argument("--seqeval", action="store_true", help="also print seqeval's tag-level report")
+    segment.add_argument("--device", default="cpu")
+
+    score = commands.add_parser("score", help="score a segmentation file against gold, like the SIGHAN scorer")
+    score.add_argument("gold", type=Path)
+    score.add_argument("predicted", type=Path)
+    score.add_argument("--words", type=Path, help="training word list; defines OOV")
+    score.add_argument("--errors", type=Path, help="write an error analysis here")
+
+
+def run_train(args: argparse.Namespace) -> int:
+    from zhtagger.segment.network import SegmenterConfig
+    from zhtagger.segment.segmenter import train_segmenter
+    from zhtagger.training import TrainConfig
+
+    config = SegmenterConfig(
+        char_dim=args.char_dim, bigram_dim=args.bigram_dim, lexicon_dim=args.lexicon_dim, hidden=args.hidden,
+        layers=args.layers, dropout=args.dropout, decoder=args.decoder, min_bigram_count=args.min_bigram_count,
+        max_chars=args.max_chars, batch_size=args.batch_size,
+    )
+    train_config = TrainConfig(epochs=args.epochs, lr=args.lr, lr_decay=args.lr_decay, patience=args.patience,
+                               seed=args.seed, device=args.device, resume=args.resume, quiet=args.quiet)
+    segmenter, result = train_segmenter(args.train, args.dev, args.out, config, train_config, args.format)
+    for entry in result.history:
+        print(f"epoch {entry['epoch']}: train loss {entry['train_loss']:.4f}, dev F1 {entry['f1']:.4f}, "
+              f"OOV recall {entry['oov_recall']:.4f} ({entry['elapsed_s']:.0f} s)")
+    print(f"best dev F1 {result.best['f1']:.4f} at epoch {result.best['epoch']}; model saved to {args.out / 'model'}")
+    return 0
+
+
+def run_eval(args: argparse.Namespace) -> int:
+    from zhtagger.segment.corpus import read_corpus
+    from zhtagger.segment.scoring import error_analysis, read_word_list, seqeval_report, write_prediction
+    from zhtagger.segment.segmenter import Segmenter
+    from zhtagger.segment.tags import words_to_tags
+
+    segmenter = Segmenter.load(resolve_model_dir(args.model), args.device)
+    gold = read_corpus(args.gold).sentences
+    words = read_word_list(args.words) if args.words else segmenter.train_words
+    predicted = segmenter.segment(["".join(sentence) for sentence in gold], args.decoder)
+    from zhtagger.segment.scoring import score
+
+    result = score(gold, predicted, words)
+    print(result.table())
+    if args.seqeval:
+        print(seqeval_report([words_to_tags(s) for s in gold], [words_to_tags(s) for s in predicted]))
+    if args.output:
+        write_prediction(args.output, predicted)
+    if args.errors:
+        from zhtagger.modeldir import write_text_atomically
+
+        write_text_atomically(args.errors, error_analysis(result, words))
+    return 0
+
+
+def run_score(args: argparse.Namespace) -> int:
+    from zhtagger.segment.scoring import error_analysis, read_word_list, score_files
+
+    result = score_files(args.gold, args.predicted, args.words)
+    print(result.table())
+    if args.errors:
+        from zhtagger.modeldir import write_text_atomically
+
+        write_text_atomically(args.errors, error_analysis(result, read_word_list(args.words) if args.words else None))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from zhtagger import __version__
 
@@ -153,6 +264,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"zhtagger {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details to stderr")
     commands = parser.add_subparsers(dest="command", required=True)
+    add_segment_parsers(commands)
     add_cumsum_parser(commands)
     return parser
 
@@ -161,7 +273,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
-    handlers = {"cumsum": run_cumsum}
+    handlers = {"cumsum": run_cumsum, "train": run_train, "eval": run_eval, "score": run_score}
     try:
         return handlers[args.command](args)
     except (ValueError, OSError) as error:

@@ -110,14 +110,15 @@ def markdown_tables(results: dict) -> str:
         f"### Smallest hidden size reaching {config['target']:.0%} per-step accuracy (bidirectional concat, "
         f"{config['size_recipe']} recipe, mean of {config['seeds']} seeds)",
         "",
-        "| length n | smallest hidden | its per-step accuracy | sizes tried (per-step accuracy) |",
-        "|---|---|---|---|",
+        "| length n | smallest hidden | its per-step accuracy | its whole-sequence accuracy | sizes tried (per-step) |",
+        "|---|---|---|---|---|",
     ]
     for row in results["sizes"]:
         tried = ", ".join(f"{cell['hidden']}: {cell['step_mean']:.4f}" for cell in row["tried"])
         best = row["tried"][-1]
         found = row["smallest_hidden"] if row["smallest_hidden"] is not None else "not reached"
-        lines.append(f"| {row['length']} | {found} | {best['step_mean']:.4f} ± {best['step_std']:.4f} | {tried} |")
+        lines.append(f"| {row['length']} | {found} | {best['step_mean']:.4f} ± {best['step_std']:.4f} | "
+                     f"{best['sequence_mean']:.4f} ± {best['sequence_std']:.4f} | {tried} |")
     return "\n".join(lines) + "\n"
 
 

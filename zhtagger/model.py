@@ -12,7 +12,6 @@ from enum import Enum
 
 import torch
 from torch import Tensor, nn
-from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 
 class Direction(str, Enum):
@@ -99,17 +98,57 @@ class TaggerConfig:
 
 def reverse_padded(x: Tensor, lengths: Tensor | None) -> Tensor:
     """Reverse each sequence within its own length; padding stays where it is.  x: (B, T, D)."""
-    if lengths is None:
-        return x.flip(1)
     batch, steps = x.shape[:2]
+    if lengths is None or bool((lengths == steps).all()):
+        return x.flip(1)
     positions = torch.arange(steps, device=x.device).expand(batch, steps)  # (B, T)
     mirrored = lengths.to(x.device).unsqueeze(1) - 1 - positions
     index = torch.where(mirrored >= 0, mirrored, positions)  # (B, T)
     return x.gather(1, index.unsqueeze(-1).expand_as(x))
 
 
+def merge_directions(forward: Tensor, backward: Tensor, merge: Merge) -> Tensor:
+    """Two (B, T, H) outputs -> (B, T, 2H) for concat, else (B, T, H)."""
+    if merge is Merge.CONCAT:
+        return torch.cat([forward, backward], dim=-1)
+    if merge is Merge.SUM:
+        return forward + backward
+    if merge is Merge.MUL:
+        return forward * backward
+    return (forward + backward) / 2
+
+
+class LSTMLayer(nn.Module):
+    """One LSTM layer in one or both directions, merged like a Keras ``Bidirectional`` layer.
+
+    Padding sits after each sequence's end, so the forward LSTM reads it only after every real step. The
+    backward LSTM runs forward over each sequence reversed within its own length, so it too meets padding
+    only at the end. This never reads padding into a real step's output and avoids packed sequences, which
+    cost about twice as much on a CPU.
+    """
+
+    def __init__(self, input_size: int, hidden: int, direction: Direction, merge: Merge) -> None:
+        super().__init__()
+        self.merge = merge
+        reads_forward = direction in (Direction.FORWARD, Direction.BIDIRECTIONAL)
+        reads_backward = direction in (Direction.BACKWARD, Direction.BIDIRECTIONAL)
+        self.forward_lstm = nn.LSTM(input_size, hidden, batch_first=True) if reads_forward else None
+        self.backward_lstm = nn.LSTM(input_size, hidden, batch_first=True) if reads_backward else None
+
+    def forward(self, x: Tensor, lengths: Tensor | None) -> Tensor:
+        """(B, T, input_size) -> (B, T, H), or (B, T, 2H) when bidirectional with concat."""
+        outputs = []
+        if self.forward_lstm is not None:
+            outputs.append(self.forward_lstm(x)[0])
+        if self.backward_lstm is not None:
+            outputs.append(reverse_padded(self.backward_lstm(reverse_padded(x, lengths))[0], lengths))
+        if len(outputs) == 1:
+            return outputs[0]
+        return merge_directions(outputs[0], outputs[1], self.merge)
+
+
 class SequenceTagger(nn.Module):
-    """Embeddings or features -> dropout -> LSTM -> dropout -> Linear at every step (TimeDistributed Dense)."""
+    """Embeddings or features -> dropout -> LSTM layers -> dropout -> Linear at every step (TimeDistributed)."""
 
     def __init__(self, config: TaggerConfig) -> None:
         super().__init__()
@@ -119,14 +158,8 @@ class SequenceTagger(nn.Module):
             for size, dim in zip(config.vocab_sizes, config.embedding_dims, strict=True)
         )
         self.dropout = nn.Dropout(config.dropout)
-        self.lstm = nn.LSTM(
-            config.input_size,
-            config.hidden,
-            num_layers=config.layers,
-            batch_first=True,
-            bidirectional=config.direction is Direction.BIDIRECTIONAL,
-            dropout=config.dropout if config.layers > 1 else 0.0,
-        )
+        sizes = [config.input_size] + [config.lstm_output_size] * (config.layers - 1)
+        self.lstm = nn.ModuleList(LSTMLayer(size, config.hidden, config.direction, config.merge) for size in sizes)
         self.output = nn.Linear(config.lstm_output_size, config.n_outputs)
 
     def embed(self, x: Tensor) -> Tensor:
@@ -145,38 +178,15 @@ class SequenceTagger(nn.Module):
             )
         return torch.cat([table(x[..., k]) for k, table in enumerate(self.embeddings)], dim=-1)
 
-    def run_lstm(self, x: Tensor, lengths: Tensor | None) -> Tensor:
-        """(B, T, input_size) -> (B, T, H or 2H). Packed when lengths differ, so no direction reads padding."""
-        steps = x.size(1)
-        if lengths is not None and bool((lengths == steps).all()):
-            lengths = None
-        if lengths is None:
-            return self.lstm(x)[0]
-        packed = pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
-        return pad_packed_sequence(self.lstm(packed)[0], batch_first=True, total_length=steps)[0]
-
     def forward(self, x: Tensor, lengths: Tensor | None = None) -> Tensor:
-        """x: (B, T[, K or F]); lengths: (B,) true lengths or None when nothing is padded -> logits (B, T, C)."""
+        """x: (B, T[, K or F]); lengths: (B,) true lengths, or None when nothing is padded -> logits (B, T, C).
+
+        Outputs at padded steps are meaningless; tasks mask them.
+        """
         h = self.dropout(self.embed(x))  # (B, T, input_size)
-        if self.config.direction is Direction.BACKWARD:
-            h = reverse_padded(self.run_lstm(reverse_padded(h, lengths), lengths), lengths)  # (B, T, H)
-        else:
-            h = self.run_lstm(h, lengths)  # (B, T, H) or (B, T, 2H)
-        if self.config.direction is Direction.BIDIRECTIONAL:
-            h = merge_directions(h, self.config.merge)
+        for index, layer in enumerate(self.lstm):
+            h = layer(h if index == 0 else self.dropout(h), lengths)  # (B, T, H or 2H)
         return self.output(self.dropout(h))  # (B, T, C)
-
-
-def merge_directions(h: Tensor, merge: Merge) -> Tensor:
-    """(B, T, 2H) with forward then backward halves -> (B, T, 2H) for concat, else (B, T, H)."""
-    if merge is Merge.CONCAT:
-        return h
-    forward, backward = h.chunk(2, dim=-1)
-    if merge is Merge.SUM:
-        return forward + backward
-    if merge is Merge.MUL:
-        return forward * backward
-    return (forward + backward) / 2
 
 
 def summary(model: SequenceTagger, steps: int | None = None) -> str:

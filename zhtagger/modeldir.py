@@ -10,7 +10,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import torch
@@ -50,14 +50,33 @@ def write_atomically(target: str | os.PathLike, fill) -> Path:
     return target
 
 
+def write_text_atomically(path: str | os.PathLike, text: str) -> Path:
+    """Write ``text`` to a temporary file beside ``path``, then rename it: never a half-written file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as file:
+            file.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
 def save_model(
     path: str | os.PathLike,
-    model: SequenceTagger,
+    model: torch.nn.Module,
     task: str,
     task_config: Mapping | None = None,
     text_files: Mapping[str, str] | None = None,
 ) -> Path:
-    """Write ``model`` (and a task's settings and text files) as a model directory at ``path``."""
+    """Write ``model`` (and a task's settings and text files) as a model directory at ``path``.
+
+    ``model.config`` is the shared core's :class:`TaggerConfig`; its whole ``state_dict`` is saved, so a task's
+    own parameters (a CRF, say) travel with the core's.
+    """
     config = {
         "format_version": FORMAT_VERSION,
         "zhtagger_version": __version__,
@@ -99,15 +118,24 @@ def read_config(path: str | os.PathLike, task: str | None = None) -> dict:
     return config
 
 
-def load_model(path: str | os.PathLike, task: str | None = None, device: str = "cpu") -> tuple[SequenceTagger, dict]:
-    """Load a model directory written by :func:`save_model`; returns the model (in eval mode) and its config."""
+def load_model(
+    path: str | os.PathLike,
+    task: str | None = None,
+    device: str = "cpu",
+    build: Callable[[TaggerConfig, dict], torch.nn.Module] | None = None,
+) -> tuple[torch.nn.Module, dict]:
+    """Load a model directory written by :func:`save_model`; returns the model (in eval mode) and its config.
+
+    ``build(core_config, task_config)`` makes the module to fill (default: the bare :class:`SequenceTagger`).
+    """
     path = Path(path)
     config = read_config(path, task)
     weights_path = path / WEIGHTS_FILE
     if not weights_path.is_file():
         raise ModelDirError(f"{path} is not a complete zhtagger model directory: {WEIGHTS_FILE} is missing")
     try:
-        model = SequenceTagger(TaggerConfig(**config["model"]))
+        core_config = TaggerConfig(**config["model"])
+        model = build(core_config, config["task_config"]) if build else SequenceTagger(core_config)
     except (TypeError, ValueError) as error:
         raise ModelDirError(f"{path / CONFIG_FILE} has invalid model settings: {error}") from None
     state = torch.load(weights_path, map_location=device, weights_only=True)

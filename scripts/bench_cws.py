@@ -1,0 +1,140 @@
+"""Benchmark: train a segmenter on each corpus, score its test set like the SIGHAN bakeoff, compare with jieba.
+
+    python scripts/bench_cws.py [--corpus ctb6|pku|sxu|all] [--data ../shared/data] [--runs runs/cws]
+                                [--reuse] [--track closed|open] [--crf]
+
+Models are chosen on dev data only (CTB6's dev set; the last 5% of the training file elsewhere). Writes
+results/cws.json (entries of other corpora and tracks are kept) and results/cws.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import time
+from pathlib import Path
+
+from zhtagger.segment.corpus import read_corpus
+from zhtagger.segment.network import Decoder, SegmenterConfig
+from zhtagger.segment.scoring import read_word_list, score
+from zhtagger.segment.segmenter import Segmenter, train_segmenter
+from zhtagger.training import TrainConfig
+
+CORPORA = {
+    "ctb6": {"train": "ctb6/train.txt", "dev": "ctb6/dev.txt", "test": "ctb6/test.txt", "words": None},
+    "pku": {"train": "pd1998/train.txt", "dev": None, "test": "icwb2/gold/pku_test_gold.utf8",
+            "words": "icwb2/gold/pku_training_words.utf8"},
+    "sxu": {"train": "sxu/train.txt", "dev": None, "test": "sxu/test.txt", "words": None},
+}
+SETTINGS = {"epochs": 12, "lr": 2e-3, "lr_decay": 0.9, "patience": 3}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", choices=[*CORPORA, "all"], default="all")
+    parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[1].parent / "shared" / "data")
+    parser.add_argument("--runs", type=Path, default=Path("runs/cws"))
+    parser.add_argument("--results", type=Path, default=Path("results"))
+    parser.add_argument("--reuse", action="store_true", help="score an already trained model in RUNS if present")
+    parser.add_argument("--track", choices=["closed", "open"], default="closed",
+                        help="open adds the jieba-dictionary lexicon feature")
+    parser.add_argument("--crf", action="store_true", help="also train the CRF variant and report it on dev")
+    parser.add_argument("--epochs", type=int, default=SETTINGS["epochs"])
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+
+    results_path = args.results / "cws.json"
+    results = json.loads(results_path.read_text()) if results_path.is_file() else {}
+    for name in CORPORA if args.corpus == "all" else [args.corpus]:
+        results[f"{name}/{args.track}"] = run_corpus(name, args)
+        args.results.mkdir(parents=True, exist_ok=True)
+        results_path.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        (args.results / "cws.md").write_text(table(results), encoding="utf-8")
+    print(table(results))
+
+
+def train_or_load(name: str, args, config: SegmenterConfig, tag: str) -> tuple[Segmenter, dict]:
+    spec = CORPORA[name]
+    run_dir = args.runs / f"{name}-{tag}"
+    if args.reuse and (run_dir / "model" / "config.json").is_file():
+        history = json.loads((run_dir / "history.json").read_text())["history"]
+        return Segmenter.load(run_dir / "model"), {"history": history, "wall_minutes": None}
+    started = time.perf_counter()
+    settings = dict(SETTINGS, epochs=args.epochs)
+    segmenter, result = train_segmenter(args.data / spec["train"], spec["dev"] and args.data / spec["dev"], run_dir,
+                                        config, TrainConfig(quiet=True, **settings))
+    return segmenter, {"history": result.history, "wall_minutes": (time.perf_counter() - started) / 60}
+
+
+def run_corpus(name: str, args) -> dict:
+    spec = CORPORA[name]
+    test = read_corpus(args.data / spec["test"]).sentences
+    lexicon_dim = 16 if args.track == "open" else 0
+    segmenter, training = train_or_load(name, args, SegmenterConfig(lexicon_dim=lexicon_dim), args.track)
+    words = read_word_list(args.data / spec["words"]) if spec["words"] else segmenter.train_words
+    dev = dev_sentences(name, args)
+    dev_scores = {d.value: segmenter.evaluate(dev, d, words=segmenter.train_words).f1
+                  for d in (Decoder.GREEDY, Decoder.VITERBI)}
+    if args.crf:
+        crf, crf_training = train_or_load(name, args, SegmenterConfig(lexicon_dim=lexicon_dim, decoder="crf"),
+                                          f"{args.track}-crf")
+        dev_scores["crf"] = crf.evaluate(dev, Decoder.CRF, words=crf.train_words).f1
+    texts = ["".join(sentence) for sentence in test]
+    started = time.perf_counter()
+    predicted = segmenter.segment(texts)
+    seconds = time.perf_counter() - started
+    result = score(test, predicted, words)
+    weights = args.runs / f"{name}-{args.track}" / "model" / "weights.pt"
+    train_seconds = training["history"][-1]["elapsed_s"]
+    return {
+        "corpus": name, "track": args.track, "test": spec["test"], "decoder": segmenter.config.decoder.value,
+        "scores": result.as_dict(), "dev_f1_by_decoder": dev_scores,
+        "train_minutes": train_seconds / 60, "wall_minutes": training["wall_minutes"],
+        "epochs": len(training["history"]), "best_epoch": max(training["history"], key=lambda h: h["f1"])["epoch"],
+        "model_mb": weights.stat().st_size / 2**20, "chars_per_s": sum(map(len, texts)) / seconds,
+        "jieba": jieba_scores(test, words),
+    }
+
+
+def dev_sentences(name: str, args) -> list[list[str]]:
+    spec = CORPORA[name]
+    if spec["dev"]:
+        return read_corpus(args.data / spec["dev"]).sentences
+    sentences = read_corpus(args.data / spec["train"]).sentences
+    return sentences[-max(1, len(sentences) // 20) :]  # the same hold-out train_segmenter makes
+
+
+def jieba_scores(test: list[list[str]], words: set[str]) -> dict:
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    tokenizer = jieba.Tokenizer()
+    tokenizer.initialize()
+    texts = ["".join(sentence) for sentence in test]
+    started = time.perf_counter()
+    predicted = [[w for w in tokenizer.cut(text) if w.strip()] for text in texts]
+    seconds = time.perf_counter() - started
+    return {**score(test, predicted, words).as_dict(), "chars_per_s": sum(map(len, texts)) / seconds}
+
+
+def table(results: dict) -> str:
+    lines = ["| corpus | track | segmenter | F1 | P | R | OOV recall | IV recall | dev F1 greedy / viterbi / crf | "
+             "training min | model MB | chars/s |", "|" + "---|" * 12]
+    for key in sorted(results):
+        r = results[key]
+        s, dev = r["scores"], r["dev_f1_by_decoder"]
+        devs = " / ".join(f"{dev[d] * 100:.2f}" if d in dev else "—" for d in ("greedy", "viterbi", "crf"))
+        lines.append(f"| {r['corpus']} | {r['track']} | zhtagger ({r['decoder']}) | {s['f1'] * 100:.2f} | "
+                     f"{s['precision'] * 100:.2f} | {s['recall'] * 100:.2f} | {s['oov_recall'] * 100:.2f} | "
+                     f"{s['iv_recall'] * 100:.2f} | {devs} | {r['train_minutes']:.1f} | {r['model_mb']:.1f} | "
+                     f"{r['chars_per_s']:,.0f} |")
+        j = r["jieba"]
+        lines.append(f"| {r['corpus']} | — | jieba 0.42 | {j['f1'] * 100:.2f} | {j['precision'] * 100:.2f} | "
+                     f"{j['recall'] * 100:.2f} | {j['oov_recall'] * 100:.2f} | {j['iv_recall'] * 100:.2f} | "
+                     f"— | — | — | {j['chars_per_s']:,.0f} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    main()

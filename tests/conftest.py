@@ -1,0 +1,32 @@
+import random
+
+import pytest
+
+# A made-up lexicon; sentences are random word sequences, so segmenting them needs knowing the words.
+WORDS = [
+    *"我 你 他 们 的 了 在 是 很 好 北京 上海 天安门 人民 银行 经济 发展 城市 今天 明天 学生 老师 喜欢".split(" "),
+    *"学习 中文 电脑 手机 朋友 吃饭 睡觉 休息 请假 医院 一天 研究生 图书馆 自行车 中华人民共和国 。 ，".split(" "),
+]
+
+
+def make_sentences(count: int, seed: int) -> list[list[str]]:
+    rng = random.Random(seed)
+    return [[rng.choice(WORDS) for _ in range(rng.randint(3, 12))] for _ in range(count)]
+
+
+@pytest.fixture(scope="session")
+def tiny_corpus() -> tuple[list[list[str]], list[list[str]]]:
+    return make_sentences(600, 1), make_sentences(100, 2)
+
+
+@pytest.fixture(scope="session")
+def tiny_segmenter(tiny_corpus, tmp_path_factory):
+    from zhtagger.segment.network import SegmenterConfig
+    from zhtagger.segment.segmenter import train_segmenter
+    from zhtagger.training import TrainConfig
+
+    out = tmp_path_factory.mktemp("segmenter")
+    train, dev = tiny_corpus
+    config = SegmenterConfig(char_dim=16, bigram_dim=16, hidden=32, batch_size=16, min_bigram_count=1)
+    segmenter, result = train_segmenter(train, dev, out, config, TrainConfig(epochs=6, lr=1e-2, quiet=True))
+    return segmenter, result, out

@@ -1,0 +1,86 @@
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from zhtagger.segment.corpus import CorpusError, normalize, read_corpus, split_long
+
+
+def write(tmp_path, name, content, encoding="utf-8"):
+    path = tmp_path / name
+    path.write_bytes(content.encode(encoding) if isinstance(content, str) else content)
+    return path
+
+
+def test_words_format_with_blank_lines_and_ideographic_spaces(tmp_path):
+    path = write(tmp_path, "w.txt", "我  爱  北京\n\n今天\u3000天气  好\n   \n")
+    corpus = read_corpus(path)
+    assert corpus.sentences == [["我", "爱", "北京"], ["今天", "天气", "好"]]
+    assert corpus.empty_lines == 2
+
+
+def test_pos_format_drops_paragraph_ids_tags_and_brackets(tmp_path):
+    text = ("19980101-01-001-002/m  中共中央/nt  总书记/n  、/w  国家/n  主席/n  江/nr  泽民/nr\n"
+            "[中央/n  人民/n  广播/vn  电台/n]nt  发表/v  １９９８年/t\n")
+    corpus = read_corpus(write(tmp_path, "p.txt", text), "pos")
+    assert corpus.sentences == [["中共中央", "总书记", "、", "国家", "主席", "江", "泽民"],
+                                ["中央", "人民", "广播", "电台", "发表", "１９９８年"]]
+
+
+def test_conll_reads_form_and_skips_comments_and_ranges(tmp_path):
+    text = ("# sent_id = 1\n1\t我\t我\tPRON\n2-3\t北京人\t_\t_\n2\t北京\t北京\tPROPN\n3\t人\t人\tNOUN\n\n"
+            "1\t今天\t_\n2\t好\t_\n")
+    corpus = read_corpus(write(tmp_path, "c.conllu", text), "conll")
+    assert corpus.sentences == [["我", "北京", "人"], ["今天", "好"]]
+
+
+@pytest.mark.parametrize(
+    "content,format,message",
+    [
+        ("", "words", "no sentences"),
+        ("\n\n", "words", "no sentences"),
+        ("我 爱 你\n好\n", "words", "no multi-character words"),
+        ("我爱/v 北京/ns\n", "words", "use --format pos"),
+        ("我爱  北京\n", "pos", "line 1: token '我爱' is not word/POS"),
+        ("我爱 北京\n", "conll", "line 1: expected tab-separated"),
+    ],
+)
+def test_bad_corpora_say_what_is_wrong(tmp_path, content, format, message):
+    with pytest.raises(CorpusError, match=message):
+        read_corpus(write(tmp_path, "bad.txt", content), format)
+
+
+def test_undecodable_bytes_name_the_line(tmp_path):
+    path = write(tmp_path, "gbk.txt", "我们  好\n".encode() + "北京  天安门\n".encode("gbk"))
+    with pytest.raises(CorpusError, match=r"gbk.txt, line 2: bytes that are not utf-8"):
+        read_corpus(path)
+
+
+def test_missing_file_and_directory(tmp_path):
+    with pytest.raises(CorpusError, match="no such file"):
+        read_corpus(tmp_path / "nope.txt")
+    with pytest.raises(CorpusError, match="is a directory"):
+        read_corpus(tmp_path)
+
+
+def test_normalize_is_one_to_one():
+    assert normalize("１９９８年ＡＢＣ，Ｑ版abc") == "0000年abc,q版abc"
+    assert normalize("İß") == "İß"  # no case mapping that changes length
+
+
+@given(st.text())
+def test_normalize_keeps_length(text):
+    assert len(normalize(text)) == len(text)
+
+
+@given(st.lists(st.sampled_from(["北京", "，", "天安门", "我", "。", "非常非常长的词语"]), max_size=40),
+       st.integers(min_value=1, max_value=12))
+def test_split_long_loses_nothing_and_respects_the_limit(words, max_chars):
+    pieces = list(split_long(words, max_chars))
+    assert [w for piece in pieces for w in piece] == words
+    for piece in pieces:
+        assert piece and (sum(map(len, piece)) <= max_chars or len(piece) == 1)
+
+
+def test_split_long_prefers_punctuation():
+    words = ["我们", "今天", "，", "去", "北京", "天安门", "。"]
+    assert list(split_long(words, 8)) == [["我们", "今天", "，"], ["去", "北京", "天安门", "。"]]

@@ -1,0 +1,94 @@
+import json
+
+import pytest
+
+from zhtagger.cli import main
+from zhtagger.modeldir import ModelDirError
+from zhtagger.segment.network import SegmenterConfig
+from zhtagger.segment.segmenter import Segmenter, train_segmenter
+from zhtagger.training import TrainConfig
+
+
+def test_tiny_corpus_trains_to_a_good_f1_in_seconds(tiny_segmenter, tiny_corpus):
+    segmenter, result, out = tiny_segmenter
+    assert result.best["f1"] > 0.9
+    assert segmenter.evaluate(tiny_corpus[1]).f1 == pytest.approx(result.best["f1"])
+    assert (out / "history.json").is_file() and (out / "curve.png").is_file()
+    assert segmenter.segment(["我喜欢北京天安门"]) == [["我", "喜欢", "北京", "天安门"]]
+
+
+def test_save_load_gives_identical_segmentation(tiny_segmenter, tiny_corpus):
+    segmenter, _, out = tiny_segmenter
+    loaded = Segmenter.load(out / "model")
+    texts = ["".join(sentence) for sentence in tiny_corpus[1]]
+    assert loaded.segment(texts) == segmenter.segment(texts)
+    assert loaded.train_words == segmenter.train_words
+
+
+def test_batched_equals_one_by_one(tiny_segmenter, tiny_corpus):
+    segmenter, _, _ = tiny_segmenter
+    texts = ["".join(sentence) for sentence in tiny_corpus[1][:20]] + ["", "我"]
+    batched = segmenter.segment(texts)
+    assert batched == [segmenter.segment([text])[0] for text in texts]
+    for text, words in zip(texts, batched, strict=True):
+        assert "".join(words) == text
+
+
+@pytest.mark.parametrize("decoder", ["greedy", "viterbi"])
+def test_decoders_and_unknown_characters(tiny_segmenter, decoder):
+    segmenter, _, _ = tiny_segmenter
+    text = "我喜欢𠀀火星ABC１２３学习"
+    assert "".join(segmenter.segment([text], decoder)[0]) == text
+
+
+def test_crf_variant_trains_and_round_trips(tiny_corpus, tmp_path):
+    train, dev = tiny_corpus
+    config = SegmenterConfig(char_dim=16, bigram_dim=0, hidden=16, batch_size=16, decoder="crf")
+    segmenter, result = train_segmenter(train[:200], dev, tmp_path, config, TrainConfig(epochs=2, lr=1e-2, quiet=True))
+    assert result.best["f1"] > 0.5
+    loaded = Segmenter.load(tmp_path / "model")
+    texts = ["".join(s) for s in dev[:10]]
+    assert loaded.segment(texts) == segmenter.segment(texts)
+    assert loaded.segment(texts, "viterbi")  # the CRF model's emissions also decode under the fixed rules
+
+
+def test_crf_decoder_needs_a_crf_model(tiny_segmenter):
+    segmenter, _, _ = tiny_segmenter
+    with pytest.raises(ValueError, match="not trained with a CRF"):
+        segmenter.segment(["我喜欢"], "crf")
+
+
+def test_cli_train_and_eval(tiny_corpus, tmp_path, capsys):
+    train, dev = tiny_corpus
+    (tmp_path / "train.txt").write_text("\n".join("  ".join(s) for s in train[:300]) + "\n", encoding="utf-8")
+    (tmp_path / "gold.txt").write_text("\n".join("  ".join(s) for s in dev) + "\n", encoding="utf-8")
+    assert main(["train", "segment", "--train", str(tmp_path / "train.txt"), "--out", str(tmp_path / "run"),
+                 "--epochs", "2", "--hidden", "16", "--char-dim", "16", "--bigram-dim", "8", "--lr", "0.01",
+                 "-q"]) == 0
+    assert "best dev F1" in capsys.readouterr().out
+    config = json.loads((tmp_path / "run" / "model" / "config.json").read_text())
+    assert config["task"] == "segment" and config["model"]["hidden"] == 16
+    assert main(["eval", "segment", "--model", str(tmp_path / "run"), "--gold", str(tmp_path / "gold.txt"),
+                 "--output", str(tmp_path / "pred.txt"), "--errors", str(tmp_path / "errors.txt"), "--seqeval"]) == 0
+    out = capsys.readouterr().out
+    assert "=== F MEASURE:" in out and "W" in out
+    assert len((tmp_path / "pred.txt").read_text(encoding="utf-8").splitlines()) == len(dev)
+
+
+def test_cli_errors(tmp_path, capsys):
+    (tmp_path / "empty.txt").write_text("", encoding="utf-8")
+    assert main(["train", "segment", "--train", str(tmp_path / "empty.txt"), "--out", str(tmp_path / "r")]) == 2
+    assert "no sentences" in capsys.readouterr().err
+    assert main(["eval", "segment", "--model", str(tmp_path), "--gold", str(tmp_path / "empty.txt")]) == 2
+    assert "not a zhtagger model directory" in capsys.readouterr().err
+    assert not (tmp_path / "r").exists()
+
+
+def test_loading_a_cumsum_model_as_segmenter_fails(tmp_path):
+    from zhtagger.cumsum import recipe_configs, save_cumsum
+    from zhtagger.model import SequenceTagger
+
+    data, model, train = recipe_configs("reference")
+    save_cumsum(SequenceTagger(model), data, train, tmp_path / "m")
+    with pytest.raises(ModelDirError, match="holds a 'cumsum' model, not a 'segment' model"):
+        Segmenter.load(tmp_path / "m")

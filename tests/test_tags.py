@@ -1,0 +1,34 @@
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from zhtagger.segment.tags import B, E, M, S, is_legal, tags_to_words, words_to_tags
+
+words_strategy = st.lists(st.text(alphabet="我爱北京天安门abc1", min_size=1, max_size=5), max_size=12)
+
+
+def test_golden_tags():
+    assert words_to_tags(["我", "爱", "北京", "天安门"]) == [S, S, B, E, B, M, E]
+    assert tags_to_words(list("我爱北京天安门"), [S, S, B, E, B, M, E]) == ["我", "爱", "北京", "天安门"]
+
+
+@given(words_strategy)
+def test_round_trip(words):
+    tags = words_to_tags(words)
+    assert is_legal(tags)
+    assert tags_to_words("".join(words), tags) == words
+
+
+@given(st.lists(st.sampled_from([B, M, E, S]), max_size=15))
+def test_any_tag_sequence_keeps_every_character(tags):
+    text = "".join(chr(0x4E00 + i) for i in range(len(tags)))
+    assert "".join(tags_to_words(text, tags)) == text
+
+
+def test_illegal_sequences():
+    assert not is_legal([M, E])
+    assert not is_legal([B])
+    assert not is_legal([S, E])
+    assert not is_legal([B, S, E])
+    with pytest.raises(ValueError, match="one tag per character"):
+        tags_to_words("ab", [S])

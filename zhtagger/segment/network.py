@@ -1,0 +1,153 @@
+"""The segmentation network (the shared core plus an optional CRF), its settings, and batches of encoded text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from zhtagger.model import SequenceTagger, TaggerConfig, parse_enum, require_positive
+from zhtagger.segment.decoding import CRF, constraint_scores, greedy, viterbi
+from zhtagger.segment.tags import TAGS
+from zhtagger.training import Batch
+
+
+class Decoder(str, Enum):
+    GREEDY = "greedy"  # the best tag per character, rules ignored
+    VITERBI = "viterbi"  # best legal BMES sequence under the softmax probabilities
+    CRF = "crf"  # learned transitions (trained with the CRF likelihood), rules enforced
+
+
+@dataclass
+class SegmenterConfig:
+    """Settings of a segmenter: its input features, network and decoder. Stored in its model directory."""
+
+    char_dim: int = 100
+    bigram_dim: int = 100  # 0: no bigram channel
+    lexicon_dim: int = 0  # > 0: a channel from jieba's dictionary (open track)
+    hidden: int = 200
+    layers: int = 1
+    dropout: float = 0.2
+    decoder: Decoder = Decoder.VITERBI
+    min_char_count: int = 1
+    min_bigram_count: int = 2
+    max_chars: int = 120  # training sentences are cut at punctuation into pieces this long
+    batch_size: int = 32
+
+    def __post_init__(self) -> None:
+        self.decoder = parse_enum(Decoder, self.decoder, "decoder")
+        for option in ("char_dim", "hidden", "layers", "min_char_count", "min_bigram_count", "max_chars",
+                       "batch_size"):
+            require_positive(getattr(self, option), option.replace("_", "-"))
+        if self.bigram_dim < 0 or self.lexicon_dim < 0:
+            raise ValueError("bigram-dim and lexicon-dim must be >= 0")
+        if not 0 <= self.dropout < 1:
+            raise ValueError(f"dropout must be in [0, 1); got {self.dropout!r}")
+
+    def to_dict(self) -> dict:
+        return {**self.__dict__, "decoder": self.decoder.value}
+
+
+class SegmenterNet(nn.Module):
+    """Per-character tag scores from the shared core; a CRF on top when the decoder is ``crf``."""
+
+    def __init__(self, core_config: TaggerConfig, use_crf: bool) -> None:
+        super().__init__()
+        self.core = SequenceTagger(core_config)
+        self.crf = CRF(len(TAGS)) if use_crf else None
+        rules = constraint_scores()
+        for name, tensor in zip(("rule_transitions", "rule_start", "rule_end"), rules, strict=True):
+            self.register_buffer(name, tensor, persistent=False)
+
+    @property
+    def config(self) -> TaggerConfig:
+        return self.core.config
+
+    def forward(self, inputs: Tensor, lengths: Tensor | None = None) -> Tensor:
+        return self.core(inputs, lengths)  # (B, T, 4)
+
+    def loss(self, batch: Batch) -> Tensor:
+        logits = self(batch.inputs, batch.lengths)  # (B, T, 4)
+        mask = batch.mask()
+        if self.crf is not None:
+            return self.crf.nll(logits, batch.targets, mask)
+        return nn.functional.cross_entropy(logits[mask], batch.targets[mask])
+
+    def decode(self, logits: Tensor, mask: Tensor, decoder: Decoder, allowed: Tensor | None = None) -> Tensor:
+        """(B, T, 4) logits -> (B, T) tag ids."""
+        if decoder is Decoder.GREEDY:
+            return greedy(logits if allowed is None else logits.masked_fill(~allowed, -1e4), mask)
+        if decoder is Decoder.CRF:
+            if self.crf is None:
+                raise ValueError("this model was not trained with a CRF; decode with viterbi or greedy")
+            return self.crf.decode(logits, mask, allowed)
+        rules = (self.rule_transitions, self.rule_start, self.rule_end)
+        return viterbi(logits.log_softmax(-1), mask, *rules, allowed=allowed)
+
+
+def build_net(config: SegmenterConfig, n_chars: int, n_bigrams: int, n_lexicon: int) -> SegmenterNet:
+    vocab_sizes, dims = [n_chars], [config.char_dim]
+    if config.bigram_dim:
+        vocab_sizes.append(n_bigrams)
+        dims.append(config.bigram_dim)
+    if config.lexicon_dim:
+        vocab_sizes.append(n_lexicon)
+        dims.append(config.lexicon_dim)
+    core = TaggerConfig(n_outputs=len(TAGS), vocab_sizes=tuple(vocab_sizes), embedding_dims=tuple(dims),
+                        hidden=config.hidden, layers=config.layers, dropout=config.dropout)
+    return SegmenterNet(core, use_crf=config.decoder is Decoder.CRF)
+
+
+@dataclass
+class Encoded:
+    """Many sentences as flat arrays: ``ids`` (N_chars, K) input channels, ``tags`` (N_chars,), and
+    ``offsets`` (N_sentences + 1,) where sentence i spans ``offsets[i]:offsets[i + 1]``."""
+
+    ids: np.ndarray
+    tags: np.ndarray
+    offsets: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def lengths(self) -> np.ndarray:
+        return np.diff(self.offsets)
+
+    def batch(self, rows: np.ndarray) -> Batch:
+        """Padded batch of the given sentences: inputs (B, T, K), targets (B, T), lengths (B,)."""
+        lengths = self.lengths()[rows]
+        steps = int(lengths.max())
+        positions = self.offsets[rows][:, None] + np.arange(steps)[None, :]  # (B, T)
+        valid = np.arange(steps)[None, :] < lengths[:, None]
+        positions = np.where(valid, positions, 0)
+        inputs = np.where(valid[..., None], self.ids[positions], 0)  # (B, T, K)
+        targets = np.where(valid, self.tags[positions], 0)  # (B, T)
+        return Batch(torch.from_numpy(inputs), torch.from_numpy(targets), torch.from_numpy(lengths))
+
+    def batches(self, batch_size: int, generator: torch.Generator) -> list[Batch]:
+        """One shuffled epoch of training batches of similar lengths (little padding): shuffle, sort pools of
+        50 batches by length, cut into batches, shuffle the batches."""
+        lengths = self.lengths()
+        order = torch.randperm(len(self), generator=generator).numpy()
+        pool = batch_size * 50
+        order = np.concatenate([chunk[np.argsort(-lengths[chunk], kind="stable")]
+                                for chunk in np.split(order, range(pool, len(order), pool))])
+        chunks = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+        return [self.batch(chunks[i]) for i in torch.randperm(len(chunks), generator=generator).tolist()]
+
+    def prediction_batches(self, batch_chars: int) -> list[tuple[np.ndarray, Batch]]:
+        """(sentence numbers, batch) pairs covering every non-empty sentence, longest first, each batch holding
+        about ``batch_chars`` padded characters."""
+        lengths = self.lengths()
+        order = np.argsort(-lengths, kind="stable")
+        order = order[lengths[order] > 0]
+        batches, start = [], 0
+        while start < len(order):
+            size = max(1, batch_chars // int(lengths[order[start]]))
+            rows = order[start : start + size]
+            batches.append((rows, self.batch(rows)))
+            start += size
+        return batches

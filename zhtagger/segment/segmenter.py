@@ -1,0 +1,197 @@
+"""A trained segmenter: vocabularies + network + decoder; training, prediction, saving and loading."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from zhtagger.modeldir import load_model, read_text_file, save_model
+from zhtagger.segment.corpus import Corpus, Format, normalize, read_corpus, split_long
+from zhtagger.segment.network import Decoder, Encoded, SegmenterConfig, SegmenterNet, build_net
+from zhtagger.segment.scoring import Score, score
+from zhtagger.segment.tags import tags_to_words, words_to_tags
+from zhtagger.segment.vocab import Vocabulary, bigrams
+from zhtagger.training import FitResult, TrainConfig, config_dict, fit, length_mask
+
+logger = logging.getLogger(__name__)
+
+TASK = "segment"
+CHARS_FILE, BIGRAMS_FILE, WORDS_FILE = "chars.txt", "bigrams.txt", "train_words.txt"
+
+
+class Segmenter:
+    """Cuts sentences (strings without whitespace) into words with a trained :class:`SegmenterNet`."""
+
+    def __init__(self, net: SegmenterNet, config: SegmenterConfig, chars: Vocabulary, bigram_vocab: Vocabulary,
+                 train_words: set[str] | None = None) -> None:
+        self.net = net.eval()
+        self.config = config
+        self.chars = chars
+        self.bigrams = bigram_vocab
+        self.train_words = train_words or set()  # the training word list: defines OOV when scoring
+        self._lexicon = None
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.net.parameters()).device
+
+    def lexicon(self):
+        if self._lexicon is None:
+            from zhtagger.segment.lexicon import Lexicon
+
+            self._lexicon = Lexicon.jieba_default()
+        return self._lexicon
+
+    def encode(self, texts: Sequence[str], tags: Sequence[Sequence[int]] | None = None) -> Encoded:
+        """Sentences -> flat input ids (normalised characters, bigrams, lexicon features) and tags."""
+        lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
+        offsets = np.concatenate([[0], np.cumsum(lengths)])
+        channels = []
+        joined = normalize("".join(texts))
+        channels.append(self.chars.ids(joined))
+        if self.config.bigram_dim:
+            pairs = [pair for text in texts for pair in bigrams(normalize(text))]
+            channels.append(self.bigrams.ids(pairs))
+        if self.config.lexicon_dim:
+            channels.append(np.concatenate([self.lexicon().features(t) for t in texts] or [np.zeros(0, np.int64)]))
+        flat_tags = (np.fromiter((t for row in tags for t in row), dtype=np.int64, count=int(offsets[-1]))
+                     if tags is not None else np.zeros(int(offsets[-1]), dtype=np.int64))
+        return Encoded(np.stack(channels, axis=1), flat_tags, offsets)
+
+    @torch.no_grad()
+    def predict_tags(self, encoded: Encoded, decoder: Decoder | str | None = None,
+                     batch_chars: int = 20_000) -> list[np.ndarray]:
+        """Tag ids for every sentence of ``encoded`` (empty sentences get empty arrays)."""
+        decoder = Decoder(decoder or self.config.decoder)
+        self.net.eval()
+        results: list[np.ndarray] = [np.zeros(0, dtype=np.int64)] * len(encoded)
+        for rows, batch in encoded.prediction_batches(batch_chars):
+            batch = batch.to(self.device)
+            mask = length_mask(batch.lengths, batch.inputs.size(1)).to(self.device)
+            logits = self.net(batch.inputs, batch.lengths)
+            tags = self.net.decode(logits, mask, decoder).cpu().numpy()
+            for row, length, row_tags in zip(rows, batch.lengths.tolist(), tags, strict=True):
+                results[row] = row_tags[:length]
+        return results
+
+    def segment(self, texts: Sequence[str], decoder: Decoder | str | None = None) -> list[list[str]]:
+        """Cut each text (no whitespace inside) into words; the words of a text join back to it exactly."""
+        tags = self.predict_tags(self.encode(texts), decoder)
+        return [tags_to_words(text, row.tolist()) for text, row in zip(texts, tags, strict=True)]
+
+    def evaluate(self, gold: Sequence[Sequence[str]], decoder: Decoder | str | None = None,
+                 words: set[str] | None = None) -> Score:
+        """SIGHAN score of segmenting the gold sentences' text against the gold words."""
+        predicted = self.segment(["".join(sentence) for sentence in gold], decoder)
+        return score(gold, predicted, self.train_words if words is None else words)
+
+    def save(self, path: str | os.PathLike, extra: dict | None = None) -> Path:
+        files = {CHARS_FILE: self.chars.to_text(), BIGRAMS_FILE: self.bigrams.to_text(),
+                 WORDS_FILE: "".join(w + "\n" for w in sorted(self.train_words))}
+        return save_model(path, self.net, TASK, {"segmenter": self.config.to_dict(), **(extra or {})}, files)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike, device: str = "cpu") -> Segmenter:
+        def build(core_config, task_config) -> SegmenterNet:
+            return SegmenterNet(core_config, use_crf=task_config["segmenter"]["decoder"] == Decoder.CRF.value)
+
+        net, config = load_model(path, TASK, device, build)
+        words = read_text_file(path, WORDS_FILE).split("\n")
+        return cls(net, SegmenterConfig(**config["task_config"]["segmenter"]),
+                   Vocabulary.from_text(read_text_file(path, CHARS_FILE)),
+                   Vocabulary.from_text(read_text_file(path, BIGRAMS_FILE)), {w for w in words if w})
+
+
+def as_sentences(data: str | os.PathLike | Corpus | Sequence[Sequence[str]], format: Format | str) -> list[list[str]]:
+    if isinstance(data, (str, os.PathLike)):
+        corpus = read_corpus(data, format)
+        if corpus.empty_lines:
+            logger.info("%s: skipped %d empty lines", data, corpus.empty_lines)
+        return corpus.sentences
+    if isinstance(data, Corpus):
+        return data.sentences
+    return [list(sentence) for sentence in data]
+
+
+def train_segmenter(
+    train: str | os.PathLike | Corpus | Sequence[Sequence[str]],
+    dev: str | os.PathLike | Corpus | Sequence[Sequence[str]] | None = None,
+    save_dir: str | os.PathLike | None = None,
+    config: SegmenterConfig | None = None,
+    train_config: TrainConfig | None = None,
+    format: Format | str = Format.WORDS,
+) -> tuple[Segmenter, FitResult]:
+    """Train a segmenter on segmented sentences (a file in ``format``, or lists of words); select on ``dev``
+    F1 (without ``dev``, the last 5% of ``train`` is held out). With ``save_dir``, the best model is saved
+    there (``save_dir/model``) with history.json and curve.png."""
+    config = config or SegmenterConfig()
+    train_config = train_config or TrainConfig(epochs=10, lr=2e-3)
+    sentences = as_sentences(train, format)
+    if dev is None:
+        cut = max(1, len(sentences) // 20)
+        if len(sentences) < 2:
+            raise ValueError("need at least 2 training sentences to hold out a dev set; give --dev")
+        sentences, dev_sentences = sentences[:-cut], sentences[-cut:]
+    else:
+        dev_sentences = as_sentences(dev, format)
+    pieces = [piece for sentence in sentences for piece in split_long(sentence, config.max_chars)]
+    texts = ["".join(piece) for piece in pieces]
+    char_counts = Counter(normalize("".join(texts)))
+    bigram_counts = Counter(pair for text in texts for pair in bigrams(normalize(text)))
+    chars = Vocabulary.build(char_counts, config.min_char_count)
+    bigram_vocab = Vocabulary.build(bigram_counts, config.min_bigram_count) if config.bigram_dim else Vocabulary([])
+    torch.manual_seed(train_config.seed)
+    from zhtagger.segment.lexicon import N_FEATURES
+
+    net = build_net(config, len(chars), len(bigram_vocab), N_FEATURES)
+    train_words = {word for sentence in sentences for word in sentence}
+    segmenter = Segmenter(net, config, chars, bigram_vocab, train_words)
+    encoded = encode_with_datasets(segmenter, pieces)
+    logger.info("training on %d pieces, %d characters; %d chars, %d bigrams in the vocabularies",
+                len(encoded), len(encoded.tags), len(chars), len(bigram_vocab))
+    dev_words = train_words
+
+    def evaluate(net: SegmenterNet) -> dict[str, float]:
+        result = segmenter.evaluate(dev_sentences, words=dev_words)
+        return {"f1": result.f1, "precision": result.precision, "recall": result.recall,
+                "oov_recall": result.oov_recall}
+
+    on_best = None
+    if save_dir is not None:
+        settings = {"train": config_dict(train_config), "train_sentences": len(sentences)}
+
+        def on_best(net: SegmenterNet) -> None:
+            segmenter.save(Path(save_dir) / "model", settings)
+
+    result = fit(net, lambda generator: encoded.batches(config.batch_size, generator), SegmenterNet.loss,
+                 train_config, evaluate, "f1", save_dir, on_best)
+    segmenter.net.eval()
+    return segmenter, result
+
+
+def encode_with_datasets(segmenter: Segmenter, pieces: list[list[str]]) -> Encoded:
+    """Sentences -> ids and tags through a ``datasets.Dataset.map`` (batched), then flat arrays for training."""
+    import datasets
+
+    datasets.disable_progress_bars()
+    dataset = datasets.Dataset.from_dict({"words": pieces})
+
+    def encode_batch(batch: dict) -> dict:
+        texts = ["".join(words) for words in batch["words"]]
+        tags = [words_to_tags(words) for words in batch["words"]]
+        encoded = segmenter.encode(texts, tags)
+        return {"ids": [encoded.ids[a:b] for a, b in zip(encoded.offsets[:-1], encoded.offsets[1:], strict=True)],
+                "tags": tags}
+
+    dataset = dataset.map(encode_batch, batched=True, batch_size=2000, remove_columns=["words"])
+    columns = dataset.with_format("numpy")[:]
+    flat_ids = np.concatenate([np.stack(row) for row in columns["ids"]]).astype(np.int64)
+    flat_tags = np.concatenate(columns["tags"]).astype(np.int64)
+    lengths = np.array([len(row) for row in columns["tags"]])
+    return Encoded(flat_ids, flat_tags, np.concatenate([[0], np.cumsum(lengths)]))

@@ -1,0 +1,69 @@
+"""Words <-> BMES tags, and the BMES transition rules written once as a table.
+
+B begins a multi-character word, M continues it, E ends it, S is a single-character word.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+TAGS = ("B", "M", "E", "S")
+TAG_INDEX = {tag: index for index, tag in enumerate(TAGS)}
+B, M, E, S = range(4)
+
+# ALLOWED[previous][next]: B and M are followed by M or E; E and S by B or S.
+ALLOWED = (
+    (False, True, True, False),  # after B
+    (False, True, True, False),  # after M
+    (True, False, False, True),  # after E
+    (True, False, False, True),  # after S
+)
+ALLOWED_START = (True, False, False, True)  # a sentence starts with B or S
+ALLOWED_END = (False, False, True, True)  # and ends with E or S
+
+
+def word_tags(length: int) -> list[int]:
+    """Tag ids of one word of ``length`` characters."""
+    if length == 1:
+        return [S]
+    return [B] + [M] * (length - 2) + [E]
+
+
+def words_to_tags(words: Sequence[str]) -> list[int]:
+    """['我', '爱', '北京'] -> [S, S, B, E] (tag ids, one per character)."""
+    tags: list[int] = []
+    for word in words:
+        if not word:
+            raise ValueError("words must be non-empty strings")
+        tags.extend(word_tags(len(word)))
+    return tags
+
+
+def tags_to_words(chars: Sequence[str], tags: Sequence[int]) -> list[str]:
+    """Cut ``chars`` into words after every E or S tag (and at the end). Never drops a character.
+
+    Any tag sequence is accepted; an illegal one (from greedy decoding, say) is read leniently: a word ends
+    after E or S, or before B or S.
+    """
+    if len(chars) != len(tags):
+        raise ValueError(f"need one tag per character; got {len(chars)} characters and {len(tags)} tags")
+    words, start = [], 0
+    for i, tag in enumerate(tags):
+        if tag in (B, S) and i > start:
+            words.append("".join(chars[start:i]))
+            start = i
+        if tag in (E, S):
+            words.append("".join(chars[start : i + 1]))
+            start = i + 1
+    if start < len(chars):
+        words.append("".join(chars[start:]))
+    return words
+
+
+def is_legal(tags: Sequence[int]) -> bool:
+    """Whether ``tags`` obeys the BMES rules (an empty sequence is legal)."""
+    if not tags:
+        return True
+    if not (ALLOWED_START[tags[0]] and ALLOWED_END[tags[-1]]):
+        return False
+    return all(ALLOWED[a][b] for a, b in zip(tags, tags[1:], strict=False))
