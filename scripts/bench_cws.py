@@ -28,6 +28,8 @@ CORPORA = {
     "sxu": {"train": "sxu/train.txt", "dev": None, "test": "sxu/test.txt", "words": None},
 }
 SETTINGS = {"epochs": 12, "lr": 2e-3, "lr_decay": 0.9, "patience": 3}
+# open track: raw text and the training text of every corpus (never a test set) for embedding pretraining
+PRETRAIN = ["raw/tnews_eprstmt.txt", "ctb6/train.txt", "pd1998/train.txt", "sxu/train.txt"]
 
 
 def main() -> None:
@@ -38,7 +40,7 @@ def main() -> None:
     parser.add_argument("--results", type=Path, default=Path("results"))
     parser.add_argument("--reuse", action="store_true", help="score an already trained model in RUNS if present")
     parser.add_argument("--track", choices=["closed", "open"], default="closed",
-                        help="open adds the jieba-dictionary lexicon feature")
+                        help="open adds the jieba-dictionary feature and embeddings pretrained on raw text")
     parser.add_argument("--crf", action="store_true", help="also train the CRF variant and report it on dev")
     parser.add_argument("--epochs", type=int, default=SETTINGS["epochs"])
     args = parser.parse_args()
@@ -70,15 +72,18 @@ def train_or_load(name: str, args, config: SegmenterConfig, tag: str) -> tuple[S
 def run_corpus(name: str, args) -> dict:
     spec = CORPORA[name]
     test = read_corpus(args.data / spec["test"]).sentences
-    lexicon_dim = 16 if args.track == "open" else 0
-    segmenter, training = train_or_load(name, args, SegmenterConfig(lexicon_dim=lexicon_dim), args.track)
+    config = SegmenterConfig()
+    if args.track == "open":
+        config = SegmenterConfig(lexicon_dim=16, min_bigram_count=3,
+                                 pretrain=tuple(str(args.data / path) for path in PRETRAIN))
+    segmenter, training = train_or_load(name, args, config, args.track)
     words = read_word_list(args.data / spec["words"]) if spec["words"] else segmenter.train_words
     dev = dev_sentences(name, args)
     dev_scores = {d.value: segmenter.evaluate(dev, d, words=segmenter.train_words).f1
                   for d in (Decoder.GREEDY, Decoder.VITERBI)}
     if args.crf:
-        crf, crf_training = train_or_load(name, args, SegmenterConfig(lexicon_dim=lexicon_dim, decoder="crf"),
-                                          f"{args.track}-crf")
+        crf_config = SegmenterConfig(**{**config.to_dict(), "decoder": "crf"})
+        crf, _ = train_or_load(name, args, crf_config, f"{args.track}-crf")
         dev_scores["crf"] = crf.evaluate(dev, Decoder.CRF, words=crf.train_words).f1
     texts = ["".join(sentence) for sentence in test]
     started = time.perf_counter()

@@ -92,3 +92,46 @@ def test_loading_a_cumsum_model_as_segmenter_fails(tmp_path):
     save_cumsum(SequenceTagger(model), data, train, tmp_path / "m")
     with pytest.raises(ModelDirError, match="holds a 'cumsum' model, not a 'segment' model"):
         Segmenter.load(tmp_path / "m")
+
+
+def test_lexicon_features_mark_dictionary_words():
+    from zhtagger.segment.lexicon import BEGIN, END, INSIDE, Lexicon
+
+    features = Lexicon(["北京", "天安门", "京天"]).features("我北京天安门")
+    assert (features - 2).tolist() == [0, BEGIN, END | BEGIN, END | BEGIN, INSIDE, END]
+
+
+def test_open_track_lexicon_channel_trains(tiny_corpus, tmp_path):
+    train, dev = tiny_corpus
+    config = SegmenterConfig(char_dim=8, bigram_dim=0, lexicon_dim=4, hidden=8, batch_size=32)
+    segmenter, result = train_segmenter(train[:100], dev[:20], tmp_path, config, TrainConfig(epochs=1, quiet=True))
+    assert segmenter.net.config.vocab_sizes[-1] == 10
+    loaded = Segmenter.load(tmp_path / "model")
+    assert loaded.segment(["我喜欢北京"]) == segmenter.segment(["我喜欢北京"])
+
+
+def test_pretrained_embeddings_from_raw_text(tiny_corpus, tmp_path):
+    from conftest import make_sentences
+
+    raw = tmp_path / "raw.txt"
+    lines = ["".join(s) for s in make_sentences(200, 7)] + ["火星文字", "火星文字 新词"]
+    raw.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    train, dev = tiny_corpus
+    config = SegmenterConfig(char_dim=8, bigram_dim=8, hidden=8, batch_size=32, pretrain=(str(raw),))
+    segmenter, _ = train_segmenter(train[:100], dev[:20], None, config, TrainConfig(epochs=1, quiet=True))
+    assert "火星" in segmenter.bigrams.index  # a bigram only the raw text has gets a (pretrained) row
+    assert segmenter.config.pretrain == (str(raw),)
+
+
+def test_datasets_encoding_equals_direct_encoding(tiny_segmenter, tiny_corpus):
+    import numpy as np
+
+    from zhtagger.segment.segmenter import encode_with_datasets
+    from zhtagger.segment.tags import words_to_tags
+
+    segmenter, _, _ = tiny_segmenter
+    sentences = tiny_corpus[1]
+    via_datasets = encode_with_datasets(segmenter, sentences)
+    direct = segmenter.encode(["".join(s) for s in sentences], [words_to_tags(s) for s in sentences])
+    for name in ("ids", "tags", "offsets"):
+        assert np.array_equal(getattr(via_datasets, name), getattr(direct, name))

@@ -163,6 +163,8 @@ def add_segment_parsers(commands) -> None:
     segment.add_argument("--bigram-dim", type=int, default=defaults.bigram_dim, help="0 turns bigrams off")
     segment.add_argument("--lexicon-dim", type=int, default=0,
                          help="> 0 adds a feature from jieba's dictionary (open track)")
+    segment.add_argument("--pretrain", type=Path, nargs="+", default=[], metavar="RAW",
+                         help="raw-text files to pretrain character and bigram embeddings on (open track)")
     segment.add_argument("--hidden", type=positive_int, default=defaults.hidden)
     segment.add_argument("--layers", type=positive_int, default=defaults.layers)
     segment.add_argument("--dropout", type=float, default=defaults.dropout)
@@ -206,7 +208,8 @@ def run_train(args: argparse.Namespace) -> int:
     from zhtagger.training import TrainConfig
 
     config = SegmenterConfig(
-        char_dim=args.char_dim, bigram_dim=args.bigram_dim, lexicon_dim=args.lexicon_dim, hidden=args.hidden,
+        char_dim=args.char_dim, bigram_dim=args.bigram_dim, lexicon_dim=args.lexicon_dim, pretrain=args.pretrain,
+        hidden=args.hidden,
         layers=args.layers, dropout=args.dropout, decoder=args.decoder, min_bigram_count=args.min_bigram_count,
         max_chars=args.max_chars, batch_size=args.batch_size,
     )

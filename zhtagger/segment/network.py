@@ -28,9 +28,10 @@ class SegmenterConfig:
     char_dim: int = 100
     bigram_dim: int = 100  # 0: no bigram channel
     lexicon_dim: int = 0  # > 0: a channel from jieba's dictionary (open track)
-    hidden: int = 200
-    layers: int = 1
-    dropout: float = 0.2
+    pretrain: tuple[str, ...] = ()  # raw-text files to pretrain character and bigram embeddings on (open track)
+    hidden: int = 150
+    layers: int = 2
+    dropout: float = 0.4
     decoder: Decoder = Decoder.VITERBI
     min_char_count: int = 1
     min_bigram_count: int = 2
@@ -39,6 +40,7 @@ class SegmenterConfig:
 
     def __post_init__(self) -> None:
         self.decoder = parse_enum(Decoder, self.decoder, "decoder")
+        self.pretrain = tuple(str(path) for path in self.pretrain)
         for option in ("char_dim", "hidden", "layers", "min_char_count", "min_bigram_count", "max_chars",
                        "batch_size"):
             require_positive(getattr(self, option), option.replace("_", "-"))
@@ -48,7 +50,7 @@ class SegmenterConfig:
             raise ValueError(f"dropout must be in [0, 1); got {self.dropout!r}")
 
     def to_dict(self) -> dict:
-        return {**self.__dict__, "decoder": self.decoder.value}
+        return {**self.__dict__, "decoder": self.decoder.value, "pretrain": list(self.pretrain)}
 
 
 class SegmenterNet(nn.Module):

@@ -13,7 +13,6 @@ import os
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
 
 def split_words(line: str) -> list[str]:
@@ -206,9 +205,3 @@ def seqeval_report(gold_tags: list[list[int]], predicted_tags: list[list[int]]) 
         return [[names[int(t)] for t in row] for row in rows]
 
     return classification_report(convert(gold_tags), convert(predicted_tags), mode="strict", scheme=IOBES, digits=4)
-
-
-def write_prediction(path: str | os.PathLike, lines: Iterable[Sequence[str]], delimiter: str = "  ") -> None:
-    from zhtagger.modeldir import write_text_atomically
-
-    write_text_atomically(Path(path), "".join(delimiter.join(words) + "\n" for words in lines))

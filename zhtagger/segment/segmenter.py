@@ -12,7 +12,7 @@ import numpy as np
 import torch
 
 from zhtagger.modeldir import load_model, read_text_file, save_model
-from zhtagger.segment.corpus import Corpus, Format, normalize, read_corpus, split_long
+from zhtagger.segment.corpus import Corpus, Format, normalize, read_corpus, read_text_lines, split_long
 from zhtagger.segment.network import Decoder, Encoded, SegmenterConfig, SegmenterNet, build_net
 from zhtagger.segment.scoring import Score, score
 from zhtagger.segment.tags import tags_to_words, words_to_tags
@@ -142,8 +142,10 @@ def train_segmenter(
         dev_sentences = as_sentences(dev, format)
     pieces = [piece for sentence in sentences for piece in split_long(sentence, config.max_chars)]
     texts = ["".join(piece) for piece in pieces]
-    char_counts = Counter(normalize("".join(texts)))
-    bigram_counts = Counter(pair for text in texts for pair in bigrams(normalize(text)))
+    # raw text: whitespace removed, so segmented corpora serve as raw text too
+    raw_texts = [text for path in config.pretrain for line in read_text_lines(path) if (text := "".join(line.split()))]
+    char_counts = Counter(normalize("".join(texts + raw_texts)))
+    bigram_counts = Counter(pair for text in texts + raw_texts for pair in bigrams(normalize(text)))
     chars = Vocabulary.build(char_counts, config.min_char_count)
     bigram_vocab = Vocabulary.build(bigram_counts, config.min_bigram_count) if config.bigram_dim else Vocabulary([])
     torch.manual_seed(train_config.seed)
@@ -152,13 +154,14 @@ def train_segmenter(
     net = build_net(config, len(chars), len(bigram_vocab), N_FEATURES)
     train_words = {word for sentence in sentences for word in sentence}
     segmenter = Segmenter(net, config, chars, bigram_vocab, train_words)
+    if config.pretrain:
+        pretrain_embeddings(segmenter, texts + raw_texts, train_config.seed)
     encoded = encode_with_datasets(segmenter, pieces)
     logger.info("training on %d pieces, %d characters; %d chars, %d bigrams in the vocabularies",
                 len(encoded), len(encoded.tags), len(chars), len(bigram_vocab))
-    dev_words = train_words
 
     def evaluate(net: SegmenterNet) -> dict[str, float]:
-        result = segmenter.evaluate(dev_sentences, words=dev_words)
+        result = segmenter.evaluate(dev_sentences)
         return {"f1": result.f1, "precision": result.precision, "recall": result.recall,
                 "oov_recall": result.oov_recall}
 
@@ -175,23 +178,45 @@ def train_segmenter(
     return segmenter, result
 
 
-def encode_with_datasets(segmenter: Segmenter, pieces: list[list[str]]) -> Encoded:
-    """Sentences -> ids and tags through a ``datasets.Dataset.map`` (batched), then flat arrays for training."""
-    import datasets
+def pretrain_embeddings(segmenter: Segmenter, texts: list[str], seed: int) -> None:
+    """Skip-gram character and bigram vectors from ``texts`` into the network's embedding tables."""
+    from zhtagger.segment.pretrain import initialise
 
-    datasets.disable_progress_bars()
-    dataset = datasets.Dataset.from_dict({"words": pieces})
+    tables = segmenter.net.core.embeddings
+    streams = [segmenter.chars.ids(normalize(text)) for text in texts]
+    logger.info("pretrained %d character vectors", initialise(tables[0], streams, seed))
+    if segmenter.config.bigram_dim:
+        streams = [segmenter.bigrams.ids(bigrams(normalize(text))) for text in texts]
+        logger.info("pretrained %d bigram vectors", initialise(tables[1], streams, seed))
+
+
+def encode_with_datasets(segmenter: Segmenter, pieces: list[list[str]]) -> Encoded:
+    """Sentences -> ids and tags through a batched ``datasets.Dataset.map``, then flat arrays for training."""
+    import hashlib
+
+    import datasets
 
     def encode_batch(batch: dict) -> dict:
         texts = ["".join(words) for words in batch["words"]]
         tags = [words_to_tags(words) for words in batch["words"]]
         encoded = segmenter.encode(texts, tags)
-        return {"ids": [encoded.ids[a:b] for a, b in zip(encoded.offsets[:-1], encoded.offsets[1:], strict=True)],
-                "tags": tags}
+        return {"ids": np.split(encoded.ids, encoded.offsets[1:-1]), "tags": tags}
 
-    dataset = dataset.map(encode_batch, batched=True, batch_size=2000, remove_columns=["words"])
-    columns = dataset.with_format("numpy")[:]
-    flat_ids = np.concatenate([np.stack(row) for row in columns["ids"]]).astype(np.int64)
-    flat_tags = np.concatenate(columns["tags"]).astype(np.int64)
-    lengths = np.array([len(row) for row in columns["tags"]])
-    return Encoded(flat_ids, flat_tags, np.concatenate([[0], np.cumsum(lengths)]))
+    dataset = datasets.Dataset.from_dict({"words": pieces})
+    # an explicit fingerprint spares datasets from hashing the closure, network weights and all
+    vocab_hash = hashlib.sha1((segmenter.chars.to_text() + segmenter.bigrams.to_text()).encode()).hexdigest()
+    bars_were_on = datasets.is_progress_bar_enabled()
+    datasets.disable_progress_bars()  # our own bars report training; restored below
+    try:
+        dataset = dataset.map(encode_batch, batched=True, batch_size=2000, remove_columns=["words"],
+                              new_fingerprint=f"{dataset._fingerprint}-{vocab_hash}-{segmenter.config.lexicon_dim}")
+    finally:
+        if bars_were_on:
+            datasets.enable_progress_bars()
+    tags = dataset.data.column("tags").combine_chunks()
+    ids = dataset.data.column("ids").combine_chunks().flatten().flatten()  # (T * K,) row-major
+    flat_tags = tags.flatten().to_numpy().astype(np.int64)
+    lengths = tags.value_lengths().to_numpy().astype(np.int64)
+    channels = len(ids) // max(len(flat_tags), 1)
+    return Encoded(ids.to_numpy().astype(np.int64).reshape(-1, channels), flat_tags,
+                   np.concatenate([[0], np.cumsum(lengths)]))
