@@ -215,7 +215,14 @@ def run_train(args: argparse.Namespace) -> int:
     )
     train_config = TrainConfig(epochs=args.epochs, lr=args.lr, lr_decay=args.lr_decay, patience=args.patience,
                                seed=args.seed, device=args.device, resume=args.resume, quiet=args.quiet)
-    segmenter, result = train_segmenter(args.train, args.dev, args.out, config, train_config, args.format)
+    from zhtagger.segment.corpus import read_corpus
+
+    corpora = [read_corpus(path, args.format) if path else None for path in (args.train, args.dev)]
+    for corpus in filter(None, corpora):
+        print(f"{corpus.path}: {len(corpus.sentences):,} sentences, "
+              f"{sum(len(w) for s in corpus.sentences for w in s):,} characters, "
+              f"{corpus.empty_lines:,} empty lines skipped")
+    segmenter, result = train_segmenter(corpora[0], corpora[1], args.out, config, train_config)
     for entry in result.history:
         print(f"epoch {entry['epoch']}: train loss {entry['train_loss']:.4f}, dev F1 {entry['f1']:.4f}, "
               f"OOV recall {entry['oov_recall']:.4f} ({entry['elapsed_s']:.0f} s)")
@@ -224,8 +231,9 @@ def run_train(args: argparse.Namespace) -> int:
 
 
 def run_eval(args: argparse.Namespace) -> int:
+    from zhtagger.modeldir import write_text_atomically
     from zhtagger.segment.corpus import read_corpus
-    from zhtagger.segment.scoring import error_analysis, read_word_list, seqeval_report, write_prediction
+    from zhtagger.segment.scoring import error_analysis, read_word_list, score, seqeval_report
     from zhtagger.segment.segmenter import Segmenter
     from zhtagger.segment.tags import words_to_tags
 
@@ -233,29 +241,24 @@ def run_eval(args: argparse.Namespace) -> int:
     gold = read_corpus(args.gold).sentences
     words = read_word_list(args.words) if args.words else segmenter.train_words
     predicted = segmenter.segment(["".join(sentence) for sentence in gold], args.decoder)
-    from zhtagger.segment.scoring import score
-
     result = score(gold, predicted, words)
     print(result.table())
     if args.seqeval:
         print(seqeval_report([words_to_tags(s) for s in gold], [words_to_tags(s) for s in predicted]))
     if args.output:
-        write_prediction(args.output, predicted)
+        write_text_atomically(args.output, "".join("  ".join(line) + "\n" for line in predicted))
     if args.errors:
-        from zhtagger.modeldir import write_text_atomically
-
         write_text_atomically(args.errors, error_analysis(result, words))
     return 0
 
 
 def run_score(args: argparse.Namespace) -> int:
+    from zhtagger.modeldir import write_text_atomically
     from zhtagger.segment.scoring import error_analysis, read_word_list, score_files
 
     result = score_files(args.gold, args.predicted, args.words)
     print(result.table())
     if args.errors:
-        from zhtagger.modeldir import write_text_atomically
-
         write_text_atomically(args.errors, error_analysis(result, read_word_list(args.words) if args.words else None))
     return 0
 
