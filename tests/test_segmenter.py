@@ -123,7 +123,7 @@ def test_pretrained_embeddings_from_raw_text(tiny_corpus, tmp_path):
     assert segmenter.config.pretrain == (str(raw),)
 
 
-def test_datasets_encoding_equals_direct_encoding(tiny_segmenter, tiny_corpus):
+def test_datasets_encoding_equals_direct_encoding(tiny_segmenter, tiny_corpus, tmp_path):
     import numpy as np
 
     from zhtagger.segment.segmenter import encode_with_datasets
@@ -131,7 +131,10 @@ def test_datasets_encoding_equals_direct_encoding(tiny_segmenter, tiny_corpus):
 
     segmenter, _, _ = tiny_segmenter
     sentences = tiny_corpus[1]
-    via_datasets = encode_with_datasets(segmenter, sentences)
+    via_datasets = encode_with_datasets(segmenter, sentences, tmp_path / "cache")
+    assert len(list((tmp_path / "cache").glob("segment-*.arrow"))) == 1
+    cached = encode_with_datasets(segmenter, sentences, tmp_path / "cache")  # read back from the Arrow file
+    assert np.array_equal(cached.ids, via_datasets.ids)
     direct = segmenter.encode(["".join(s) for s in sentences], [words_to_tags(s) for s in sentences])
     for name in ("ids", "tags", "offsets"):
         assert np.array_equal(getattr(via_datasets, name), getattr(direct, name))

@@ -181,6 +181,7 @@ def add_segment_parsers(commands) -> None:
     segment.add_argument("--seed", type=int, default=0)
     segment.add_argument("--device", default="cpu", help="cpu, cuda or auto (default cpu)")
     segment.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
+    segment.add_argument("--cache-dir", type=Path, help="keep the encoded corpus here (Arrow) for later runs")
     segment.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
 
     evaluate = commands.add_parser("eval", help="score a trained model on gold data")
@@ -222,7 +223,8 @@ def run_train(args: argparse.Namespace) -> int:
         print(f"{corpus.path}: {len(corpus.sentences):,} sentences, "
               f"{sum(len(w) for s in corpus.sentences for w in s):,} characters, "
               f"{corpus.empty_lines:,} empty lines skipped")
-    segmenter, result = train_segmenter(corpora[0], corpora[1], args.out, config, train_config)
+    segmenter, result = train_segmenter(corpora[0], corpora[1], args.out, config, train_config,
+                                        cache_dir=args.cache_dir)
     for entry in result.history:
         print(f"epoch {entry['epoch']}: train loss {entry['train_loss']:.4f}, dev F1 {entry['f1']:.4f}, "
               f"OOV recall {entry['oov_recall']:.4f} ({entry['elapsed_s']:.0f} s)")

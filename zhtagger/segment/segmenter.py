@@ -126,10 +126,11 @@ def train_segmenter(
     config: SegmenterConfig | None = None,
     train_config: TrainConfig | None = None,
     format: Format | str = Format.WORDS,
+    cache_dir: str | os.PathLike | None = None,
 ) -> tuple[Segmenter, FitResult]:
     """Train a segmenter on segmented sentences (a file in ``format``, or lists of words); select on ``dev``
     F1 (without ``dev``, the last 5% of ``train`` is held out). With ``save_dir``, the best model is saved
-    there (``save_dir/model``) with history.json and curve.png."""
+    there (``save_dir/model``) with history.json and curve.png; ``cache_dir`` keeps the encoded corpus."""
     config = config or SegmenterConfig()
     train_config = train_config or TrainConfig(epochs=10, lr=2e-3)
     sentences = as_sentences(train, format)
@@ -156,7 +157,7 @@ def train_segmenter(
     segmenter = Segmenter(net, config, chars, bigram_vocab, train_words)
     if config.pretrain:
         pretrain_embeddings(segmenter, texts + raw_texts, train_config.seed)
-    encoded = encode_with_datasets(segmenter, pieces)
+    encoded = encode_with_datasets(segmenter, pieces, cache_dir)
     logger.info("training on %d pieces, %d characters; %d chars, %d bigrams in the vocabularies",
                 len(encoded), len(encoded.tags), len(chars), len(bigram_vocab))
 
@@ -190,8 +191,13 @@ def pretrain_embeddings(segmenter: Segmenter, texts: list[str], seed: int) -> No
         logger.info("pretrained %d bigram vectors", initialise(tables[1], streams, seed))
 
 
-def encode_with_datasets(segmenter: Segmenter, pieces: list[list[str]]) -> Encoded:
-    """Sentences -> ids and tags through a batched ``datasets.Dataset.map``, then flat arrays for training."""
+def encode_with_datasets(segmenter: Segmenter, pieces: list[list[str]],
+                         cache_dir: str | os.PathLike | None = None) -> Encoded:
+    """Sentences -> ids and tags through a batched ``datasets.Dataset.map``, then flat arrays for training.
+
+    With ``cache_dir``, the mapped dataset is kept there as an Arrow file named by a hash of the text, the
+    vocabularies and the input features, and reused when all of them are the same.
+    """
     import hashlib
 
     import datasets
@@ -203,13 +209,20 @@ def encode_with_datasets(segmenter: Segmenter, pieces: list[list[str]]) -> Encod
         return {"ids": np.split(encoded.ids, encoded.offsets[1:-1]), "tags": tags}
 
     dataset = datasets.Dataset.from_dict({"words": pieces})
-    # an explicit fingerprint spares datasets from hashing the closure, network weights and all
-    vocab_hash = hashlib.sha1((segmenter.chars.to_text() + segmenter.bigrams.to_text()).encode()).hexdigest()
+    key = hashlib.sha1()
+    for part in (segmenter.chars.to_text(), segmenter.bigrams.to_text(), str(segmenter.config.lexicon_dim > 0),
+                 "\n".join(" ".join(words) for words in pieces)):
+        key.update(part.encode("utf-8"))
+    cache_file = str(Path(cache_dir) / f"segment-{key.hexdigest()}.arrow") if cache_dir is not None else None
+    if cache_dir is not None:
+        Path(cache_dir).mkdir(parents=True, exist_ok=True)
     bars_were_on = datasets.is_progress_bar_enabled()
     datasets.disable_progress_bars()  # our own bars report training; restored below
     try:
+        # an explicit fingerprint spares datasets from hashing the closure, network weights and all
         dataset = dataset.map(encode_batch, batched=True, batch_size=2000, remove_columns=["words"],
-                              new_fingerprint=f"{dataset._fingerprint}-{vocab_hash}-{segmenter.config.lexicon_dim}")
+                              new_fingerprint=key.hexdigest(), cache_file_name=cache_file,
+                              load_from_cache_file=cache_file is not None)
     finally:
         if bars_were_on:
             datasets.enable_progress_bars()
