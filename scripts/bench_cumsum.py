@@ -74,12 +74,11 @@ def table(results: dict) -> str:
 
 
 def plot(curves: dict[str, list[dict]], path: Path) -> None:
-    import matplotlib
+    # the object-oriented Figure needs no pyplot state and no global backend switch
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    figure, axis = plt.subplots(figsize=(6, 4))
+    figure = Figure(figsize=(6, 4))
+    axis = figure.subplots()
     for recipe, history in curves.items():
         axis.plot([h["elapsed_s"] for h in history], [h["step_accuracy"] for h in history], marker=".", label=recipe)
     axis.axhline(0.998, color="grey", linestyle="--", linewidth=1, label="0.998 target")
@@ -90,7 +89,6 @@ def plot(curves: dict[str, list[dict]], path: Path) -> None:
     axis.legend()
     figure.tight_layout()
     figure.savefig(path, dpi=100)
-    plt.close(figure)
 
 
 if __name__ == "__main__":

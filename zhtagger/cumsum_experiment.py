@@ -123,12 +123,11 @@ def markdown_tables(results: dict) -> str:
 
 
 def plot_experiment(results: dict, path: Path) -> None:
-    import matplotlib
+    # the object-oriented Figure needs no pyplot state and no global backend switch
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+    figure = Figure(figsize=(11, 4))
+    left, right = figure.subplots(1, 2)
     cells = results["directions"]
     labels = [c["direction"] if c["direction"] != "bidirectional" else f"bi-{c['merge']}" for c in cells]
     left.bar(labels, [c["step_mean"] for c in cells], yerr=[c["step_std"] for c in cells], capsize=4)
@@ -147,4 +146,3 @@ def plot_experiment(results: dict, path: Path) -> None:
     right.legend()
     figure.tight_layout()
     figure.savefig(path, dpi=100)
-    plt.close(figure)

@@ -240,13 +240,12 @@ def plot_curve(history: list[dict], path: Path, select: str | None) -> None:
     """Training loss and the selected dev metric against training time."""
     if not history:
         return
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    # the object-oriented Figure needs no pyplot state and no global backend switch
+    from matplotlib.figure import Figure
 
     elapsed = [entry["elapsed_s"] for entry in history]
-    figure, loss_axis = plt.subplots(figsize=(6, 4))
+    figure = Figure(figsize=(6, 4))
+    loss_axis = figure.subplots()
     loss_axis.plot(elapsed, [entry["train_loss"] for entry in history], color="tab:blue", marker=".")
     loss_axis.set_xlabel("training time (s)")
     loss_axis.set_ylabel("train loss", color="tab:blue")
@@ -257,7 +256,6 @@ def plot_curve(history: list[dict], path: Path, select: str | None) -> None:
     figure.tight_layout()
     tmp = path.with_name(path.name + ".tmp.png")
     figure.savefig(tmp, dpi=100)
-    plt.close(figure)
     os.replace(tmp, path)
 
 
