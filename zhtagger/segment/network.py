@@ -106,11 +106,13 @@ def build_net(config: SegmenterConfig, n_chars: int, n_bigrams: int, n_lexicon: 
 @dataclass
 class Encoded:
     """Many sentences as flat arrays: ``ids`` (N_chars, K) input channels, ``tags`` (N_chars,), and
-    ``offsets`` (N_sentences + 1,) where sentence i spans ``offsets[i]:offsets[i + 1]``."""
+    ``offsets`` (N_sentences + 1,) where sentence i spans ``offsets[i]:offsets[i + 1]``; optionally
+    ``allowed`` (N_chars, 4) bool, the tags each character may take when decoding."""
 
     ids: np.ndarray
     tags: np.ndarray
     offsets: np.ndarray
+    allowed: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.offsets) - 1
@@ -118,16 +120,19 @@ class Encoded:
     def lengths(self) -> np.ndarray:
         return np.diff(self.offsets)
 
-    def batch(self, rows: np.ndarray) -> Batch:
-        """Padded batch of the given sentences: inputs (B, T, K), targets (B, T), lengths (B,)."""
+    def padded(self, array: np.ndarray, rows: np.ndarray, fill) -> np.ndarray:
+        """``array`` (N_chars, ...) gathered for the given sentences and padded: (B, T, ...)."""
         lengths = self.lengths()[rows]
         steps = int(lengths.max())
         positions = self.offsets[rows][:, None] + np.arange(steps)[None, :]  # (B, T)
         valid = np.arange(steps)[None, :] < lengths[:, None]
-        positions = np.where(valid, positions, 0)
-        inputs = np.where(valid[..., None], self.ids[positions], 0)  # (B, T, K)
-        targets = np.where(valid, self.tags[positions], 0)  # (B, T)
-        return Batch(torch.from_numpy(inputs), torch.from_numpy(targets), torch.from_numpy(lengths))
+        gathered = array[np.where(valid, positions, 0)]
+        return np.where(valid.reshape(valid.shape + (1,) * (array.ndim - 1)), gathered, fill)
+
+    def batch(self, rows: np.ndarray) -> Batch:
+        """Padded batch of the given sentences: inputs (B, T, K), targets (B, T), lengths (B,)."""
+        inputs, targets = self.padded(self.ids, rows, 0), self.padded(self.tags, rows, 0)  # (B, T, K), (B, T)
+        return Batch(torch.from_numpy(inputs), torch.from_numpy(targets), torch.from_numpy(self.lengths()[rows]))
 
     def batches(self, batch_size: int, generator: torch.Generator) -> list[Batch]:
         """One shuffled epoch of training batches of similar lengths (little padding): shuffle, sort pools of
@@ -140,9 +145,9 @@ class Encoded:
         chunks = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
         return [self.batch(chunks[i]) for i in torch.randperm(len(chunks), generator=generator).tolist()]
 
-    def prediction_batches(self, batch_chars: int) -> list[tuple[np.ndarray, Batch]]:
-        """(sentence numbers, batch) pairs covering every non-empty sentence, longest first, each batch holding
-        about ``batch_chars`` padded characters."""
+    def prediction_batches(self, batch_chars: int) -> list[tuple[np.ndarray, Batch, torch.Tensor | None]]:
+        """(sentence numbers, batch, allowed tags (B, T, 4) or None) covering every non-empty sentence, longest
+        first, each batch holding about ``batch_chars`` padded characters."""
         lengths = self.lengths()
         order = np.argsort(-lengths, kind="stable")
         order = order[lengths[order] > 0]
@@ -150,6 +155,7 @@ class Encoded:
         while start < len(order):
             size = max(1, batch_chars // int(lengths[order[start]]))
             rows = order[start : start + size]
-            batches.append((rows, self.batch(rows)))
+            allowed = None if self.allowed is None else torch.from_numpy(self.padded(self.allowed, rows, True))
+            batches.append((rows, self.batch(rows), allowed))
             start += size
         return batches

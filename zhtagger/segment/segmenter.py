@@ -5,17 +5,19 @@ from __future__ import annotations
 import logging
 import os
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from zhtagger.modeldir import load_model, read_text_file, save_model
-from zhtagger.segment.corpus import Corpus, Format, normalize, read_corpus, read_text_lines, split_long
+from zhtagger.segment.corpus import SPLIT_AFTER, Corpus, Format, normalize, read_corpus, read_text_lines, split_long
 from zhtagger.segment.network import Decoder, Encoded, SegmenterConfig, SegmenterNet, build_net
 from zhtagger.segment.scoring import Score, score
+from zhtagger.segment.spans import Kind, allowed_tags, split_spans
 from zhtagger.segment.tags import tags_to_words, words_to_tags
+from zhtagger.segment.userdict import UserDictionary
 from zhtagger.segment.vocab import Vocabulary, bigrams
 from zhtagger.training import FitResult, TrainConfig, config_dict, fit, length_mask
 
@@ -23,6 +25,20 @@ logger = logging.getLogger(__name__)
 
 TASK = "segment"
 CHARS_FILE, BIGRAMS_FILE, WORDS_FILE = "chars.txt", "bigrams.txt", "train_words.txt"
+MAX_PIECE = 1000  # longer runs of model text are cut (at punctuation when possible) to bound memory
+
+
+def chunk_spans(text: str, start: int, end: int, limit: int) -> Iterator[tuple[int, int]]:
+    """Cut text[start:end] into spans of at most ``limit`` characters, after the last punctuation mark that
+    fits when there is one."""
+    while end - start > limit:
+        window = text[start : start + limit]
+        cut = max(window.rfind(mark) for mark in SPLIT_AFTER) + 1
+        cut = cut if cut > 0 else limit
+        yield start, start + cut
+        start += cut
+    if end > start:
+        yield start, end
 
 
 class Segmenter:
@@ -35,6 +51,7 @@ class Segmenter:
         self.chars = chars
         self.bigrams = bigram_vocab
         self.train_words = train_words or set()  # the training word list: defines OOV when scoring
+        self.user_dict = UserDictionary()
         self._lexicon = None
 
     @property
@@ -71,11 +88,12 @@ class Segmenter:
         decoder = Decoder(decoder or self.config.decoder)
         self.net.eval()
         results: list[np.ndarray] = [np.zeros(0, dtype=np.int64)] * len(encoded)
-        for rows, batch in encoded.prediction_batches(batch_chars):
+        for rows, batch, allowed in encoded.prediction_batches(batch_chars):
             batch = batch.to(self.device)
             mask = length_mask(batch.lengths, batch.inputs.size(1)).to(self.device)
             logits = self.net(batch.inputs, batch.lengths)
-            tags = self.net.decode(logits, mask, decoder).cpu().numpy()
+            allowed = allowed.to(self.device) if allowed is not None else None
+            tags = self.net.decode(logits, mask, decoder, allowed).cpu().numpy()
             for row, length, row_tags in zip(rows, batch.lengths.tolist(), tags, strict=True):
                 results[row] = row_tags[:length]
         return results
@@ -84,6 +102,53 @@ class Segmenter:
         """Cut each text (no whitespace inside) into words; the words of a text join back to it exactly."""
         tags = self.predict_tags(self.encode(texts), decoder)
         return [tags_to_words(text, row.tolist()) for text, row in zip(texts, tags, strict=True)]
+
+    def lcut_batch(self, texts: Sequence[str]) -> list[list[str]]:
+        """The tokens of each text: words, whitespace runs, URLs and e-mail addresses, so that
+        ``"".join(tokens) == text``. All model text of the batch is decoded together."""
+        plans, pieces, constraints = [], [], []
+        for text in texts:
+            plan: list[int | str] = []  # a piece number to segment, or a token kept as it is
+            for start, end, kind in split_spans(text):
+                if kind is not Kind.MODEL:
+                    plan.append(text[start:end])
+                    continue
+                for a, b in chunk_spans(text, start, end, MAX_PIECE):
+                    plan.append(len(pieces))
+                    pieces.append(text[a:b])
+                    constraints.append(allowed_tags(pieces[-1], self.user_dict.matches(pieces[-1])))
+            plans.append(plan)
+        encoded = self.encode(pieces)
+        if any(c is not None for c in constraints):
+            encoded.allowed = np.concatenate([np.ones((len(p), 4), dtype=bool) if c is None else c
+                                              for p, c in zip(pieces, constraints, strict=True)])
+        words = [tags_to_words(piece, row.tolist())
+                 for piece, row in zip(pieces, self.predict_tags(encoded), strict=True)]
+        return [[token for item in plan for token in (words[item] if isinstance(item, int) else [item])]
+                for plan in plans]
+
+    def lcut(self, text: str) -> list[str]:
+        return self.lcut_batch([text])[0]
+
+    def cut(self, text: str) -> Iterator[str]:
+        yield from self.lcut(text)
+
+    def tokenize(self, text: str) -> Iterator[tuple[str, int, int]]:
+        """(word, start, end) for each token, as jieba's ``tokenize``."""
+        start = 0
+        for word in self.lcut(text):
+            yield word, start, start + len(word)
+            start += len(word)
+
+    def load_userdict(self, source) -> int:
+        """Add the words of a jieba-format dictionary (``word [freq] [tag]`` a line; a path or an open file)."""
+        return self.user_dict.load(source)
+
+    def add_word(self, word: str, freq: int | None = None, tag: str | None = None) -> None:
+        self.user_dict.add_word(word, freq, tag)
+
+    def del_word(self, word: str) -> None:
+        self.user_dict.del_word(word)
 
     def evaluate(self, gold: Sequence[Sequence[str]], decoder: Decoder | str | None = None,
                  words: set[str] | None = None) -> Score:

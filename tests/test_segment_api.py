@@ -1,0 +1,100 @@
+"""The jieba-style API on a segmenter: tokens, the join invariant, constraints and user dictionaries."""
+
+import io
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from zhtagger.segment.spans import Kind, allowed_tags, split_spans
+from zhtagger.segment.tags import B, E, M, S
+from zhtagger.segment.userdict import UserDictionary
+
+
+def test_spans_keep_whitespace_urls_and_emails_apart():
+    text = "看 https://example.com/a?b=1。 写信给 a.b@example.org\n好"
+    spans = [(text[a:b], kind) for a, b, kind in split_spans(text)]
+    assert spans == [("看", Kind.MODEL), (" ", Kind.SPACE), ("https://example.com/a?b=1", Kind.WHOLE),
+                     ("。", Kind.MODEL), (" ", Kind.SPACE), ("写信给", Kind.MODEL), (" ", Kind.SPACE),
+                     ("a.b@example.org", Kind.WHOLE), ("\n", Kind.SPACE), ("好", Kind.MODEL)]
+
+
+def test_url_trailing_full_stop_is_not_part_of_it():
+    text = "see http://x.cn."
+    assert [text[a:b] for a, b, _ in split_spans(text)][-2:] == ["http://x.cn", "."]
+
+
+@given(st.text())
+def test_spans_cover_any_text(text):
+    spans = list(split_spans(text))
+    assert "".join(text[a:b] for a, b, _ in spans) == text
+    assert all(b > a for a, b, _ in spans)
+
+
+def test_letter_and_number_runs_cannot_hold_a_boundary():
+    allowed = allowed_tags("买iPhone用了3.5%")
+    assert allowed[1].tolist() == [True, True, False, False]  # i: B or M
+    assert allowed[2].tolist() == [False, True, False, False]  # P: M only
+    assert allowed[6].tolist() == [False, True, True, False]  # e: M or E
+    assert allowed[0].all() and allowed[7].all()  # 用, 了 free
+    assert allowed_tags("我爱北京") is None
+
+
+def test_user_words_are_forced():
+    allowed = allowed_tags("我爱北京天安门", [(2, 7)])
+    assert [row.nonzero()[0].tolist() for row in allowed[2:7]] == [[B], [M], [M], [M], [E]]
+    assert allowed_tags("我爱你", [(1, 2)])[1].nonzero()[0].tolist() == [S]
+
+
+def test_user_dictionary_format_and_overlaps(tmp_path):
+    words = UserDictionary()
+    assert words.load(io.StringIO("云计算 5\n创新办 3 i\n凱特琳 nz\n\n台中\n")) == 4
+    assert words.entries["创新办"].freq == 3 and words.entries["创新办"].tag == "i"
+    assert words.entries["凱特琳"].tag == "nz"
+    words.add_word("计算机")
+    # left to right, longest first: 云计算 wins over the overlapping 计算机
+    assert list(words.matches("云计算机")) == [(0, 3)]
+    words.del_word("云计算")
+    assert list(words.matches("云计算机")) == [(1, 4)]
+    (tmp_path / "d.txt").write_bytes("北京大学 10 nt\n".encode())
+    assert words.load(tmp_path / "d.txt") == 1
+    with pytest.raises(ValueError, match="line 1: expected 'word \\[freq\\] \\[tag\\]'"):
+        words.load(io.StringIO("a 1 b c\n"))
+
+
+def test_lcut_keeps_everything_and_tokenize_gives_offsets(tiny_segmenter):
+    segmenter, _, _ = tiny_segmenter
+    text = "我喜欢北京 天安门\n\t见 https://zh.example.com 和 iPhone15，价格3.5%。"
+    tokens = segmenter.lcut(text)
+    assert "".join(tokens) == text
+    assert " " in tokens and "\n\t" in tokens and "https://zh.example.com" in tokens
+    assert any("iPhone" in token for token in tokens) and any("3.5%" in token for token in tokens)
+    assert list(segmenter.cut(text)) == tokens
+    for word, start, end in segmenter.tokenize(text):
+        assert text[start:end] == word
+    assert segmenter.lcut("") == []
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(max_size=40))
+def test_join_invariant_for_any_string(tiny_segmenter, text):
+    segmenter, _, _ = tiny_segmenter
+    assert "".join(segmenter.lcut(text)) == text
+
+
+def test_batch_equals_one_by_one_and_user_words(tiny_segmenter):
+    segmenter, _, _ = tiny_segmenter
+    texts = ["我喜欢北京天安门", "", "  ", "学生喜欢图书馆。老师喜欢电脑", "x"]
+    assert segmenter.lcut_batch(texts) == [segmenter.lcut(t) for t in texts]
+    assert "北京天安门" not in segmenter.lcut("我喜欢北京天安门")
+    segmenter.add_word("北京天安门")
+    try:
+        assert "北京天安门" in segmenter.lcut("我喜欢北京天安门")
+    finally:
+        segmenter.del_word("北京天安门")
+
+
+def test_very_long_runs_are_cut_into_bounded_pieces(tiny_segmenter):
+    segmenter, _, _ = tiny_segmenter
+    text = "我喜欢北京天安门" * 400  # 3,200 characters without punctuation
+    assert "".join(segmenter.lcut(text)) == text
