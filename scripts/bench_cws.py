@@ -3,7 +3,8 @@
     python scripts/bench_cws.py [--corpus ctb6|pku|sxu|all] [--data ../shared/data] [--runs runs/cws]
                                 [--reuse] [--track closed|open] [--crf]
 
-Models are chosen on dev data only (CTB6's dev set; the last 5% of the training file elsewhere). Writes
+Models and decoders are chosen on dev data only (CTB6's dev set; the last 5% of the training file elsewhere):
+the decoder (greedy, viterbi, or the CRF model with --crf) with the best dev F1 is the one scored on test. Writes
 results/cws.json (entries of other corpora and tracks are kept) and results/cws.md.
 """
 
@@ -79,21 +80,24 @@ def run_corpus(name: str, args) -> dict:
     segmenter, training = train_or_load(name, args, config, args.track)
     words = read_word_list(args.data / spec["words"]) if spec["words"] else segmenter.train_words
     dev = dev_sentences(name, args)
-    dev_scores = {d.value: segmenter.evaluate(dev, d, words=segmenter.train_words).f1
-                  for d in (Decoder.GREEDY, Decoder.VITERBI)}
+    # (model, decoder, run tag, training record) per decoder; the one best on dev is scored on test
+    candidates = {d.value: (segmenter, d, args.track, training) for d in (Decoder.GREEDY, Decoder.VITERBI)}
     if args.crf:
         crf_config = SegmenterConfig(**{**config.to_dict(), "decoder": "crf"})
-        crf, _ = train_or_load(name, args, crf_config, f"{args.track}-crf")
-        dev_scores["crf"] = crf.evaluate(dev, Decoder.CRF, words=crf.train_words).f1
+        crf, crf_training = train_or_load(name, args, crf_config, f"{args.track}-crf")
+        candidates["crf"] = (crf, Decoder.CRF, f"{args.track}-crf", crf_training)
+    dev_scores = {key: model.evaluate(dev, decoder).f1 for key, (model, decoder, _, _) in candidates.items()}
+    chosen = max(dev_scores, key=dev_scores.get)
+    model, decoder, tag, training = candidates[chosen]
     texts = ["".join(sentence) for sentence in test]
     started = time.perf_counter()
-    predicted = segmenter.segment(texts)
+    predicted = model.segment(texts, decoder)
     seconds = time.perf_counter() - started
     result = score(test, predicted, words)
-    weights = args.runs / f"{name}-{args.track}" / "model" / "weights.pt"
+    weights = args.runs / f"{name}-{tag}" / "model" / "weights.pt"
     train_seconds = training["history"][-1]["elapsed_s"]
     return {
-        "corpus": name, "track": args.track, "test": spec["test"], "decoder": segmenter.config.decoder.value,
+        "corpus": name, "track": args.track, "test": spec["test"], "decoder": chosen,
         "scores": result.as_dict(), "dev_f1_by_decoder": dev_scores,
         "train_minutes": train_seconds / 60, "wall_minutes": training["wall_minutes"],
         "epochs": len(training["history"]), "best_epoch": max(training["history"], key=lambda h: h["f1"])["epoch"],
