@@ -59,6 +59,7 @@ POS_TOKEN = re.compile(r"^\[?(.+)/[A-Za-z]+\d?(\][A-Za-z]+)?$")
 
 
 def words_of_line(line: str) -> list[str]:
+    """Words of a segmented line, as the official scorer splits them: U+3000 is a space too."""
     return line.replace("\u3000", " ").split()
 
 

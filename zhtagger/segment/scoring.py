@@ -15,11 +15,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 
 
-def split_words(line: str) -> list[str]:
-    """Words of a segmented line: trimmed, U+3000 counts as a space, split on whitespace."""
-    return line.replace("\u3000", " ").split()
-
-
 def common_subsequence(gold: Sequence[str], predicted: Sequence[str]) -> list[bool]:
     """For each gold word, whether it is in a longest common subsequence with ``predicted``.
 
@@ -159,9 +154,9 @@ def set_difference(predicted: Sequence[str], gold: Sequence[str]) -> list[str]:
 
 def read_lines(path: str | os.PathLike) -> list[list[str]]:
     """A segmented file as word lists; trailing empty lines dropped so both files line up."""
-    from zhtagger.segment.corpus import read_text_lines
+    from zhtagger.segment.corpus import read_text_lines, words_of_line
 
-    lines = [split_words(line) for line in read_text_lines(path)]
+    lines = [words_of_line(line) for line in read_text_lines(path)]
     while lines and not lines[-1]:
         lines.pop()
     return lines

@@ -70,10 +70,10 @@ class Segmenter:
         lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
         offsets = np.concatenate([[0], np.cumsum(lengths)])
         channels = []
-        joined = normalize("".join(texts))
-        channels.append(self.chars.ids(joined))
+        normalized = [normalize(text) for text in texts]
+        channels.append(self.chars.ids("".join(normalized)))
         if self.config.bigram_dim:
-            pairs = [pair for text in texts for pair in bigrams(normalize(text))]
+            pairs = [pair for text in normalized for pair in bigrams(text)]
             channels.append(self.bigrams.ids(pairs))
         if self.config.lexicon_dim:
             channels.append(np.concatenate([self.lexicon().features(t) for t in texts] or [np.zeros(0, np.int64)]))
