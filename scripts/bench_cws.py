@@ -42,6 +42,8 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="score an already trained model in RUNS if present")
     parser.add_argument("--track", choices=["closed", "open"], default="closed",
                         help="open adds the jieba-dictionary feature and embeddings pretrained on raw text")
+    parser.add_argument("--pretrain-self", action="store_true",
+                        help="closed track: pretrain embeddings on the training text itself (no outside data)")
     parser.add_argument("--crf", action="store_true", help="also train the CRF variant and report it on dev")
     parser.add_argument("--epochs", type=int, default=SETTINGS["epochs"])
     args = parser.parse_args()
@@ -50,11 +52,16 @@ def main() -> None:
     results_path = args.results / "cws.json"
     results = json.loads(results_path.read_text()) if results_path.is_file() else {}
     for name in CORPORA if args.corpus == "all" else [args.corpus]:
-        results[f"{name}/{args.track}"] = run_corpus(name, args)
+        results[f"{name}/{run_tag(args)}"] = run_corpus(name, args)
         args.results.mkdir(parents=True, exist_ok=True)
         results_path.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
         (args.results / "cws.md").write_text(table(results), encoding="utf-8")
     print(table(results))
+
+
+def run_tag(args) -> str:
+    """The run's name: its track, and ``-sp`` for a closed run with self-pretrained embeddings."""
+    return args.track + ("-sp" if args.pretrain_self and args.track == "closed" else "")
 
 
 def train_or_load(name: str, args, config: SegmenterConfig, tag: str) -> tuple[Segmenter, dict]:
@@ -73,19 +80,20 @@ def train_or_load(name: str, args, config: SegmenterConfig, tag: str) -> tuple[S
 def run_corpus(name: str, args) -> dict:
     spec = CORPORA[name]
     test = read_corpus(args.data / spec["test"]).sentences
-    config = SegmenterConfig()
+    config = SegmenterConfig(pretrain_self=args.pretrain_self)
     if args.track == "open":
         config = SegmenterConfig(lexicon_dim=16, min_bigram_count=3,
                                  pretrain=tuple(str(args.data / path) for path in PRETRAIN))
-    segmenter, training = train_or_load(name, args, config, args.track)
+    tag = run_tag(args)
+    segmenter, training = train_or_load(name, args, config, tag)
     words = read_word_list(args.data / spec["words"]) if spec["words"] else segmenter.train_words
     dev = dev_sentences(name, args)
     # (model, decoder, run tag, training record) per decoder; the one best on dev is scored on test
-    candidates = {d.value: (segmenter, d, args.track, training) for d in (Decoder.GREEDY, Decoder.VITERBI)}
+    candidates = {d.value: (segmenter, d, tag, training) for d in (Decoder.GREEDY, Decoder.VITERBI)}
     if args.crf:
         crf_config = SegmenterConfig(**{**config.to_dict(), "decoder": "crf"})
-        crf, crf_training = train_or_load(name, args, crf_config, f"{args.track}-crf")
-        candidates["crf"] = (crf, Decoder.CRF, f"{args.track}-crf", crf_training)
+        crf, crf_training = train_or_load(name, args, crf_config, f"{tag}-crf")
+        candidates["crf"] = (crf, Decoder.CRF, f"{tag}-crf", crf_training)
     dev_scores = {key: model.evaluate(dev, decoder).f1 for key, (model, decoder, _, _) in candidates.items()}
     chosen = max(dev_scores, key=dev_scores.get)
     model, decoder, tag, training = candidates[chosen]
@@ -97,7 +105,7 @@ def run_corpus(name: str, args) -> dict:
     weights = args.runs / f"{name}-{tag}" / "model" / "weights.pt"
     train_seconds = training["history"][-1]["elapsed_s"]
     return {
-        "corpus": name, "track": args.track, "test": spec["test"], "decoder": chosen,
+        "corpus": name, "track": tag, "test": spec["test"], "decoder": chosen,
         "scores": result.as_dict(), "dev_f1_by_decoder": dev_scores,
         "train_minutes": train_seconds / 60, "wall_minutes": training["wall_minutes"],
         "epochs": len(training["history"]), "best_epoch": max(training["history"], key=lambda h: h["f1"])["epoch"],

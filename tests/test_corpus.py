@@ -51,7 +51,7 @@ def test_bad_corpora_say_what_is_wrong(tmp_path, content, format, message):
 
 def test_undecodable_bytes_name_the_line(tmp_path):
     path = write(tmp_path, "gbk.txt", "我们  好\n".encode() + "北京  天安门\n".encode("gbk"))
-    with pytest.raises(CorpusError, match=r"gbk.txt, line 2: bytes that are not utf-8"):
+    with pytest.raises(CorpusError, match=r"gbk.txt, line 2: not valid utf-8"):
         read_corpus(path)
 
 

@@ -3,7 +3,16 @@ import itertools
 import pytest
 import torch
 
-from zhtagger.segment.decoding import CRF, constraint_scores, greedy, log_partition, sequence_score, viterbi
+from zhtagger.segment.decoding import (
+    CRF,
+    IMPOSSIBLE,
+    bmes_viterbi,
+    constraint_scores,
+    greedy,
+    log_partition,
+    sequence_score,
+    viterbi,
+)
 from zhtagger.segment.tags import is_legal
 
 
@@ -84,3 +93,18 @@ def test_crf_nll_is_positive_and_decodes_legally():
 def test_greedy_takes_the_argmax():
     emissions, lengths, mask, *_ = random_case(4)
     assert torch.equal(greedy(emissions, mask)[mask], emissions.argmax(-1)[mask])
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_bmes_viterbi_equals_the_general_viterbi_under_the_rules(seed):
+    emissions, lengths, mask, *_ = random_case(seed, batch=7, steps=6)
+    allowed = torch.rand(7, 6, 4, generator=torch.Generator().manual_seed(seed)) > 0.2  # some tags forbidden
+    allowed[..., 3] = True  # S stays possible, so every row has a legal path
+    for forbid in (None, allowed):
+        scores = emissions if forbid is None else emissions.masked_fill(~forbid, IMPOSSIBLE)
+        fast = bmes_viterbi(scores.numpy(), lengths.numpy())
+        assert fast.tolist() == viterbi(emissions, mask, *constraint_scores(), allowed=forbid).tolist()
+    rules = constraint_scores()
+    for row in range(7):  # and both equal brute force over all 4^n sequences
+        n = int(lengths[row])
+        assert fast[row, :n].tolist() == brute_force(scores[row], n, *rules)[0]

@@ -203,6 +203,56 @@ def add_segment_parsers(commands) -> None:
     score.add_argument("--errors", type=Path, help="write an error analysis here")
 
 
+def add_cut_parser(commands) -> None:
+    cut = commands.add_parser(
+        "cut", help="segment text with a shipped or trained model",
+        description="Segment text: one output line per input line, words separated by DELIM. Reads the FILEs "
+                    "(or standard input) and writes standard output (or OUT, atomically).")
+    cut.add_argument("files", type=Path, nargs="*", metavar="FILE", help="input files (default: standard input)")
+    cut.add_argument("--text", help="segment this text instead of files")
+    cut.add_argument("-o", "--output", type=Path, metavar="OUT", help="write here (written whole, or not at all)")
+    cut.add_argument("-d", "--delimiter", default=" ", metavar="DELIM", help="between words (default: a space)")
+    cut.add_argument("-u", "--userdict", type=Path, action="append", default=[], metavar="USERDICT",
+                     help="jieba-format user dictionary (word [freq] [tag] a line); may be repeated")
+    cut.add_argument("-m", "--model", default=None, metavar="MODEL",
+                     help="shipped model name (pku, the default; ctb) or a model directory")
+    cut.add_argument("--batch-size", type=positive_int, default=1000, metavar="N", help="lines segmented together")
+    cut.add_argument("--workers", type=positive_int, default=1, metavar="N", help="worker processes (one thread each)")
+    cut.add_argument("--encoding", default="utf-8", help="input encoding (default utf-8); output is always UTF-8")
+    cut.add_argument("--errors", default="strict", choices=["strict", "replace", "ignore", "surrogateescape"],
+                     help="what to do with undecodable input (default: stop with an error)")
+    cut.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
+
+def run_cut(args: argparse.Namespace) -> int:
+    import codecs
+    import contextlib
+
+    from zhtagger.modeldir import open_atomically
+    from zhtagger.segment.segmenter import Segmenter
+    from zhtagger.segment.stream import check_inputs, format_tokens, read_lines, segment_lines
+
+    if args.text is not None and args.files:
+        raise ValueError("give either --text or input files, not both")
+    try:
+        codecs.lookup(args.encoding)
+    except LookupError:
+        raise ValueError(f"unknown encoding {args.encoding!r}") from None
+    check_inputs(args.files + args.userdict)
+    segmenter = Segmenter.load(args.model)  # also checks the model and dictionaries before any output
+    for path in args.userdict:
+        segmenter.load_userdict(path)
+    if args.text is not None:
+        print(format_tokens(segmenter.lcut(args.text), args.delimiter))
+        return 0
+    lines = read_lines(args.files, args.encoding, args.errors, progress=bool(args.files) and not args.quiet)
+    tokens = segment_lines(lines, segmenter, args.batch_size, args.workers, args.model, args.userdict)
+    with open_atomically(args.output) if args.output else contextlib.nullcontext(sys.stdout) as out:
+        for line in tokens:
+            out.write(format_tokens(line, args.delimiter) + "\n")
+    return 0
+
+
 def run_train(args: argparse.Namespace) -> int:
     from zhtagger.segment.network import SegmenterConfig
     from zhtagger.segment.segmenter import train_segmenter
@@ -272,6 +322,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"zhtagger {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details to stderr")
     commands = parser.add_subparsers(dest="command", required=True)
+    add_cut_parser(commands)
     add_segment_parsers(commands)
     add_cumsum_parser(commands)
     return parser
@@ -281,7 +332,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
-    handlers = {"cumsum": run_cumsum, "train": run_train, "eval": run_eval, "score": run_score}
+    handlers = {"cut": run_cut, "cumsum": run_cumsum, "train": run_train, "eval": run_eval, "score": run_score}
     try:
         return handlers[args.command](args)
     except (ValueError, OSError) as error:

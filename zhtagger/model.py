@@ -104,7 +104,9 @@ def reverse_padded(x: Tensor, lengths: Tensor | None) -> Tensor:
     positions = torch.arange(steps, device=x.device).expand(batch, steps)  # (B, T)
     mirrored = lengths.to(x.device).unsqueeze(1) - 1 - positions
     index = torch.where(mirrored >= 0, mirrored, positions)  # (B, T)
-    return x.gather(1, index.unsqueeze(-1).expand_as(x))
+    rows = (torch.arange(batch, device=x.device) * steps).unsqueeze(1)
+    # whole rows of the flattened (B * T, D) tensor: several times faster than gather on a CPU
+    return x.reshape(batch * steps, -1).index_select(0, (rows + index).reshape(-1)).view_as(x)
 
 
 def merge_directions(forward: Tensor, backward: Tensor, merge: Merge) -> Tensor:

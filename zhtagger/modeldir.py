@@ -6,12 +6,14 @@ Directories are written to a temporary sibling and renamed into place, so a cras
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from typing import TextIO
 
 import torch
 
@@ -50,19 +52,28 @@ def write_atomically(target: str | os.PathLike, fill) -> Path:
     return target
 
 
-def write_text_atomically(path: str | os.PathLike, text: str) -> Path:
-    """Write ``text`` to a temporary file beside ``path``, then rename it: never a half-written file."""
+@contextlib.contextmanager
+def open_atomically(path: str | os.PathLike) -> Iterator[TextIO]:
+    """A text file (UTF-8) to write ``path`` through: it is written beside ``path`` under a temporary name
+    and renamed into place only when the block ends without an exception (Ctrl-C included), so ``path``
+    is never left half-written."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as file:
-            file.write(text)
+            yield file
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return path
+
+
+def write_text_atomically(path: str | os.PathLike, text: str) -> Path:
+    """Write ``text`` to ``path`` through :func:`open_atomically`: never a half-written file."""
+    with open_atomically(path) as file:
+        file.write(text)
+    return Path(path)
 
 
 def save_model(
@@ -71,11 +82,13 @@ def save_model(
     task: str,
     task_config: Mapping | None = None,
     text_files: Mapping[str, str] | None = None,
+    float_dtype: torch.dtype | None = None,
 ) -> Path:
     """Write ``model`` (and a task's settings and text files) as a model directory at ``path``.
 
     ``model.config`` is the shared core's :class:`TaggerConfig`; its whole ``state_dict`` is saved, so a task's
-    own parameters (a CRF, say) travel with the core's.
+    own parameters (a CRF, say) travel with the core's. ``float_dtype=torch.float16`` halves the file (shipped
+    models); loading casts the weights back to the model's own dtype.
     """
     config = {
         "format_version": FORMAT_VERSION,
@@ -88,6 +101,8 @@ def save_model(
     def fill(tmp: Path) -> None:
         (tmp / CONFIG_FILE).write_text(json.dumps(config, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         state = {name: tensor.detach().cpu() for name, tensor in model.state_dict().items()}
+        if float_dtype is not None:
+            state = {name: t.to(float_dtype) if t.is_floating_point() else t for name, t in state.items()}
         torch.save(state, tmp / WEIGHTS_FILE)
         for name, text in (text_files or {}).items():
             (tmp / name).write_text(text, encoding="utf-8")

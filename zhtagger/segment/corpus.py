@@ -39,19 +39,26 @@ def read_text_lines(path: str | os.PathLike, encoding: str = "utf-8", errors: st
         raise CorpusError(f"{path} is a directory, not a text file")
     if not path.is_file():
         raise CorpusError(f"{path}: no such file")
-    lines = []
     with path.open("rb") as file:
-        for number, raw in enumerate(file, 1):
-            try:
-                lines.append(raw.decode(encoding, errors).rstrip("\r\n"))
-            except UnicodeDecodeError as error:
-                raise CorpusError(
-                    f"{path}, line {number}: bytes that are not {encoding} ({error.reason} at byte {error.start}); "
-                    "convert the file to UTF-8 or choose another encoding"
-                ) from None
+        lines = [decode_line(raw, str(path), number, encoding, errors) for number, raw in enumerate(file, 1)]
     if lines and lines[0].startswith("\ufeff"):
         lines[0] = lines[0][1:]
     return lines
+
+
+def decode_line(raw: bytes, name: str, number: int, encoding: str = "utf-8", errors: str = "strict") -> str:
+    """One line of a file read as bytes, decoded and without its line end ("\n" or "\r\n"); undecodable bytes
+    raise a CorpusError naming the file and line."""
+    try:
+        line = raw.decode(encoding, errors)
+    except UnicodeDecodeError as error:
+        raise CorpusError(f"{name}, line {number}: not valid {encoding} ({error.reason} at byte {error.start}); "
+                          "give the file's encoding (--encoding), or --errors replace to read it anyway") from None
+    except LookupError:
+        raise CorpusError(f"unknown encoding or error handler: {encoding!r} / {errors!r}") from None
+    if line.endswith("\n"):
+        line = line[:-1]
+    return line[:-1] if line.endswith("\r") else line
 
 
 PARAGRAPH_ID = re.compile(r"^\d{8}-\d{2}-\d{3}-\d{3}/m$")
@@ -140,11 +147,12 @@ def check_corpus(corpus: Corpus, format: Format) -> None:
 # Output words always keep the original characters.
 FOLD = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 FOLD |= {ord(d): ord("0") for d in "123456789"} | {code: code + 32 for code in range(ord("A"), ord("Z") + 1)}
+FOLD = {code: FOLD.get(folded, folded) for code, folded in FOLD.items()}  # ０ -> 0 -> 0 in one step: Ａ -> A -> a
 
 
 def normalize(text: str) -> str:
     """One character in, one character out, so positions line up with the original text."""
-    return text.translate(FOLD).translate(FOLD)
+    return text.translate(FOLD)
 
 
 SPLIT_AFTER = set("。！？；，、：!?;,:")

@@ -10,7 +10,7 @@ import torch
 from torch import Tensor, nn
 
 from zhtagger.model import SequenceTagger, TaggerConfig, parse_enum, require_positive
-from zhtagger.segment.decoding import CRF, constraint_scores, greedy, viterbi
+from zhtagger.segment.decoding import CRF, IMPOSSIBLE, bmes_viterbi, greedy
 from zhtagger.segment.tags import TAGS
 from zhtagger.training import Batch
 
@@ -29,6 +29,7 @@ class SegmenterConfig:
     bigram_dim: int = 100  # 0: no bigram channel
     lexicon_dim: int = 0  # > 0: a channel from jieba's dictionary (open track)
     pretrain: tuple[str, ...] = ()  # raw-text files to pretrain character and bigram embeddings on (open track)
+    pretrain_self: bool = False  # pretrain on the training text alone (no outside data: closed track)
     hidden: int = 150
     layers: int = 2
     dropout: float = 0.4
@@ -60,9 +61,6 @@ class SegmenterNet(nn.Module):
         super().__init__()
         self.core = SequenceTagger(core_config)
         self.crf = CRF(len(TAGS)) if use_crf else None
-        rules = constraint_scores()
-        for name, tensor in zip(("rule_transitions", "rule_start", "rule_end"), rules, strict=True):
-            self.register_buffer(name, tensor, persistent=False)
 
     @property
     def config(self) -> TaggerConfig:
@@ -86,8 +84,10 @@ class SegmenterNet(nn.Module):
             if self.crf is None:
                 raise ValueError("this model was not trained with a CRF; decode with viterbi or greedy")
             return self.crf.decode(logits, mask, allowed)
-        rules = (self.rule_transitions, self.rule_start, self.rule_end)
-        return viterbi(logits.log_softmax(-1), mask, *rules, allowed=allowed)
+        # the rules alone: per-step log-normalisers are the same for every path, so raw logits decode alike
+        emissions = logits if allowed is None else logits.masked_fill(~allowed, IMPOSSIBLE)
+        tags = bmes_viterbi(emissions.float().cpu().numpy(), mask.sum(1).cpu().numpy())
+        return torch.from_numpy(tags).to(logits.device)
 
 
 def build_net(config: SegmenterConfig, n_chars: int, n_bigrams: int, n_lexicon: int) -> SegmenterNet:

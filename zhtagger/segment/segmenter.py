@@ -11,14 +11,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from zhtagger.modeldir import load_model, read_text_file, save_model
+from zhtagger.modeldir import ModelDirError, load_model, read_text_file, save_model
 from zhtagger.segment.corpus import SPLIT_AFTER, Corpus, Format, normalize, read_corpus, read_text_lines, split_long
 from zhtagger.segment.network import Decoder, Encoded, SegmenterConfig, SegmenterNet, build_net
 from zhtagger.segment.scoring import Score, score
 from zhtagger.segment.spans import Kind, allowed_tags, split_spans
 from zhtagger.segment.tags import tags_to_words, words_to_tags
 from zhtagger.segment.userdict import UserDictionary
-from zhtagger.segment.vocab import Vocabulary, bigrams
+from zhtagger.segment.vocab import Vocabulary, bigram_codes, bigrams, char_codes
 from zhtagger.training import FitResult, TrainConfig, config_dict, fit, length_mask
 
 logger = logging.getLogger(__name__)
@@ -26,6 +26,7 @@ logger = logging.getLogger(__name__)
 TASK = "segment"
 CHARS_FILE, BIGRAMS_FILE, WORDS_FILE = "chars.txt", "bigrams.txt", "train_words.txt"
 MAX_PIECE = 1000  # longer runs of model text are cut (at punctuation when possible) to bound memory
+GROUP_CHARS = 100_000  # characters segmented in one go: full batches, bounded memory
 
 
 def chunk_spans(text: str, start: int, end: int, limit: int) -> Iterator[tuple[int, int]]:
@@ -69,19 +70,17 @@ class Segmenter:
         """Sentences -> flat input ids (normalised characters, bigrams, lexicon features) and tags."""
         lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
         offsets = np.concatenate([[0], np.cumsum(lengths)])
-        channels = []
-        normalized = [normalize(text) for text in texts]
-        channels.append(self.chars.ids("".join(normalized)))
+        codes = char_codes(normalize("".join(texts)))  # normalising is character by character
+        channels = [self.chars.code_ids(codes)]
         if self.config.bigram_dim:
-            pairs = [pair for text in normalized for pair in bigrams(text)]
-            channels.append(self.bigrams.ids(pairs))
-        if self.config.lexicon_dim:
-            channels.append(np.concatenate([self.lexicon().features(t) for t in texts] or [np.zeros(0, np.int64)]))
+            channels.append(self.bigrams.code_ids(bigram_codes(codes, offsets)))
+        if self.config.lexicon_dim:  # dictionary words are matched in the original text
+            channels.append(self.lexicon().features_of_codes(char_codes("".join(texts)), offsets))
         flat_tags = (np.fromiter((t for row in tags for t in row), dtype=np.int64, count=int(offsets[-1]))
                      if tags is not None else np.zeros(int(offsets[-1]), dtype=np.int64))
         return Encoded(np.stack(channels, axis=1), flat_tags, offsets)
 
-    @torch.no_grad()
+    @torch.inference_mode()
     def predict_tags(self, encoded: Encoded, decoder: Decoder | str | None = None,
                      batch_chars: int = 20_000) -> list[np.ndarray]:
         """Tag ids for every sentence of ``encoded`` (empty sentences get empty arrays)."""
@@ -105,7 +104,27 @@ class Segmenter:
 
     def lcut_batch(self, texts: Sequence[str]) -> list[list[str]]:
         """The tokens of each text: words, whitespace runs, URLs and e-mail addresses, so that
-        ``"".join(tokens) == text``. All model text of the batch is decoded together."""
+        ``"".join(tokens) == text``. Texts are segmented together in groups of about GROUP_CHARS characters
+        (big batches, bounded memory); a longer text is cut into blocks (see :meth:`cut`)."""
+        results: list[list[str]] = []
+        group: list[str] = []
+        size = 0
+        for text in texts:
+            if not isinstance(text, str):
+                raise TypeError(f"texts must be str, not {type(text).__name__}")
+            if len(text) > GROUP_CHARS:
+                results += self._lcut_group(group) + [list(self.cut(text))]
+                group, size = [], 0
+                continue
+            group.append(text)
+            size += len(text)
+            if size >= GROUP_CHARS:
+                results += self._lcut_group(group)
+                group, size = [], 0
+        return results + self._lcut_group(group)
+
+    def _lcut_group(self, texts: Sequence[str]) -> list[list[str]]:
+        """:meth:`lcut_batch` for texts that are decoded together in one go."""
         plans, pieces, constraints = [], [], []
         for text in texts:
             plan: list[int | str] = []  # a piece number to segment, or a token kept as it is
@@ -118,20 +137,27 @@ class Segmenter:
                     pieces.append(text[a:b])
                     constraints.append(allowed_tags(pieces[-1], self.user_dict.matches(pieces[-1])))
             plans.append(plan)
+        if not pieces:
+            return [list(plan) for plan in plans]  # whitespace, URLs and e-mail addresses only
         encoded = self.encode(pieces)
         if any(c is not None for c in constraints):
             encoded.allowed = np.concatenate([np.ones((len(p), 4), dtype=bool) if c is None else c
                                               for p, c in zip(pieces, constraints, strict=True)])
-        words = [tags_to_words(piece, row.tolist())
-                 for piece, row in zip(pieces, self.predict_tags(encoded), strict=True)]
+        words = [tags_to_words(piece, row) for piece, row in zip(pieces, self.predict_tags(encoded), strict=True)]
         return [[token for item in plan for token in (words[item] if isinstance(item, int) else [item])]
                 for plan in plans]
 
     def lcut(self, text: str) -> list[str]:
-        return self.lcut_batch([text])[0]
+        return list(self.cut(text))
 
     def cut(self, text: str) -> Iterator[str]:
-        yield from self.lcut(text)
+        """Yield the tokens of ``text`` (see :meth:`lcut_batch`). A text longer than GROUP_CHARS is taken a
+        block at a time, cut after punctuation where there is some (else every GROUP_CHARS characters), so
+        even a line of many megabytes is segmented in bounded memory and linear time."""
+        if not isinstance(text, str):
+            raise TypeError(f"text must be a str, not {type(text).__name__}")
+        for start, end in chunk_spans(text, 0, len(text), GROUP_CHARS):
+            yield from self._lcut_group([text[start:end]])[0]
 
     def tokenize(self, text: str) -> Iterator[tuple[str, int, int]]:
         """(word, start, end) for each token, as jieba's ``tokenize``."""
@@ -156,21 +182,47 @@ class Segmenter:
         predicted = self.segment(["".join(sentence) for sentence in gold], decoder)
         return score(gold, predicted, self.train_words if words is None else words)
 
-    def save(self, path: str | os.PathLike, extra: dict | None = None) -> Path:
-        files = {CHARS_FILE: self.chars.to_text(), BIGRAMS_FILE: self.bigrams.to_text(),
-                 WORDS_FILE: "".join(w + "\n" for w in sorted(self.train_words))}
-        return save_model(path, self.net, TASK, {"segmenter": self.config.to_dict(), **(extra or {})}, files)
+    def save(self, path: str | os.PathLike, extra: dict | None = None, half: bool = False,
+             extra_files: dict[str, str] | None = None, train_words: bool = True) -> Path:
+        """Save as a model directory; ``half`` stores the weights as float16 (half the size, for shipping);
+        ``train_words=False`` leaves out the training word list (then OOV is undefined unless given)."""
+        files = {CHARS_FILE: self.chars.to_text(), BIGRAMS_FILE: self.bigrams.to_text(), **(extra_files or {})}
+        if train_words:
+            files[WORDS_FILE] = "".join(w + "\n" for w in sorted(self.train_words))
+        return save_model(path, self.net, TASK, {"segmenter": self.config.to_dict(), **(extra or {})}, files,
+                          torch.float16 if half else None)
 
     @classmethod
-    def load(cls, path: str | os.PathLike, device: str = "cpu") -> Segmenter:
+    def load(cls, model: str | os.PathLike | None = None, device: str = "cpu") -> Segmenter:
+        """A shipped model by name (``"pku"``, the default, or ``"ctb"``) or a model directory by path."""
+        path = resolve_model(model)
+
         def build(core_config, task_config) -> SegmenterNet:
             return SegmenterNet(core_config, use_crf=task_config["segmenter"]["decoder"] == Decoder.CRF.value)
 
         net, config = load_model(path, TASK, device, build)
-        words = read_text_file(path, WORDS_FILE).split("\n")
+        words = read_text_file(path, WORDS_FILE).split("\n") if (path / WORDS_FILE).is_file() else []
         return cls(net, SegmenterConfig(**config["task_config"]["segmenter"]),
                    Vocabulary.from_text(read_text_file(path, CHARS_FILE)),
                    Vocabulary.from_text(read_text_file(path, BIGRAMS_FILE)), {w for w in words if w})
+
+
+SHIPPED_MODELS = ("pku", "ctb")  # in zhtagger/models/; the first is the default
+DEFAULT_MODEL = SHIPPED_MODELS[0]
+
+
+def resolve_model(model: str | os.PathLike | None) -> Path:
+    """The directory of a shipped model's name, or ``model`` itself when it is a directory."""
+    model = DEFAULT_MODEL if model is None else model
+    if Path(model).is_dir():
+        return Path(model)
+    if model in SHIPPED_MODELS:
+        path = Path(__file__).resolve().parents[1] / "models" / str(model)
+        if not path.is_dir():
+            raise ModelDirError(f"the shipped model {model!r} is missing from this installation ({path}); "
+                                "reinstall zhtagger")
+        return path
+    raise ModelDirError(f"no model directory at {model}; shipped models: {', '.join(SHIPPED_MODELS)}")
 
 
 def as_sentences(data: str | os.PathLike | Corpus | Sequence[Sequence[str]], format: Format | str) -> list[list[str]]:
@@ -220,7 +272,7 @@ def train_segmenter(
     net = build_net(config, len(chars), len(bigram_vocab), N_FEATURES)
     train_words = {word for sentence in sentences for word in sentence}
     segmenter = Segmenter(net, config, chars, bigram_vocab, train_words)
-    if config.pretrain:
+    if config.pretrain or config.pretrain_self:  # the training text is always part of the pretraining text
         pretrain_embeddings(segmenter, texts + raw_texts, train_config.seed)
     encoded = encode_with_datasets(segmenter, pieces, cache_dir)
     logger.info("training on %d pieces, %d characters; %d chars, %d bigrams in the vocabularies",

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
+
 TAGS = ("B", "M", "E", "S")
 TAG_INDEX = {tag: index for index, tag in enumerate(TAGS)}
 B, M, E, S = range(4)
@@ -39,25 +41,19 @@ def words_to_tags(words: Sequence[str]) -> list[int]:
     return tags
 
 
-def tags_to_words(chars: Sequence[str], tags: Sequence[int]) -> list[str]:
+def tags_to_words(chars: str | Sequence[str], tags: Sequence[int] | np.ndarray) -> list[str]:
     """Cut ``chars`` into words after every E or S tag (and at the end). Never drops a character.
 
     Any tag sequence is accepted; an illegal one (from greedy decoding, say) is read leniently: a word ends
     after E or S, or before B or S.
     """
-    if len(chars) != len(tags):
-        raise ValueError(f"need one tag per character; got {len(chars)} characters and {len(tags)} tags")
-    words, start = [], 0
-    for i, tag in enumerate(tags):
-        if tag in (B, S) and i > start:
-            words.append("".join(chars[start:i]))
-            start = i
-        if tag in (E, S):
-            words.append("".join(chars[start : i + 1]))
-            start = i + 1
-    if start < len(chars):
-        words.append("".join(chars[start:]))
-    return words
+    text = chars if isinstance(chars, str) else "".join(chars)
+    tags = np.asarray(tags)
+    if len(text) != len(tags):
+        raise ValueError(f"need one tag per character; got {len(text)} characters and {len(tags)} tags")
+    closes, opens = (tags == E) | (tags == S), (tags == B) | (tags == S)
+    edges = [0, *(np.flatnonzero(closes[:-1] | opens[1:]) + 1).tolist(), len(text)] if len(text) else [0]
+    return [text[a:b] for a, b in zip(edges, edges[1:], strict=False)]
 
 
 def is_legal(tags: Sequence[int]) -> bool:

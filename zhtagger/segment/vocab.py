@@ -9,6 +9,7 @@ import numpy as np
 
 PAD, UNK = "<pad>", "<unk>"
 END = "</s>"  # the right neighbour of a sentence's last character, in bigrams
+END_CODE = 0x1FFFFF  # END as a code point: above Unicode, within the 21 bits a code point takes
 
 
 class Vocabulary:
@@ -19,6 +20,7 @@ class Vocabulary:
         self.index = {token: i for i, token in enumerate(self.tokens)}
         if len(self.index) != len(self.tokens):
             raise ValueError("vocabulary tokens must be unique")
+        self._codes: tuple[np.ndarray, np.ndarray] | None = None  # sorted token codes and their ids
 
     @classmethod
     def build(cls, counts: Counter, min_count: int = 1, max_size: int | None = None) -> Vocabulary:
@@ -32,6 +34,16 @@ class Vocabulary:
     def ids(self, tokens: Sequence[str]) -> np.ndarray:
         get = self.index.get
         return np.fromiter((get(t, 1) for t in tokens), dtype=np.int64, count=len(tokens))
+
+    def code_ids(self, codes: np.ndarray) -> np.ndarray:
+        """Ids of tokens given as codes (see :func:`token_code`): the vectorised :meth:`ids` for hot paths."""
+        if self._codes is None:
+            pairs = sorted((code, i) for i, token in enumerate(self.tokens) if (code := token_code(token)) >= 0)
+            self._codes = (np.array([c for c, _ in pairs], dtype=np.int64), np.array([i for _, i in pairs],
+                                                                                    dtype=np.int64))
+        keys, values = self._codes
+        position, found = find_sorted(keys, codes)
+        return np.where(found, values[position], 1)
 
     def to_text(self) -> str:
         return "".join(token + "\n" for token in self.tokens)
@@ -52,3 +64,41 @@ def bigrams(chars: Sequence[str]) -> list[str]:
     if not chars:
         return []
     return [a + b for a, b in zip(chars, list(chars[1:]) + [END], strict=True)]
+
+
+def token_code(token: str) -> int:
+    """A character or a bigram as one integer: its code point, or (first << 21) | second with END as
+    END_CODE; -1 for anything else (the <pad> and <unk> entries)."""
+    if len(token) == 1:
+        return ord(token)
+    if len(token) == 2:
+        return ord(token[0]) << 21 | ord(token[1])
+    if len(token) == 1 + len(END) and token.endswith(END):
+        return ord(token[0]) << 21 | END_CODE
+    return -1
+
+
+def char_codes(text: str) -> np.ndarray:
+    """The code points of ``text`` (int64), lone surrogates included."""
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.int64)
+
+
+def bigram_codes(codes: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """Codes of each character's bigram with its right neighbour, for texts laid end to end (text i is
+    ``codes[offsets[i]:offsets[i + 1]]``); a text's last character pairs with END."""
+    following = np.empty_like(codes)
+    following[:-1] = codes[1:]
+    ends = offsets[1:][np.diff(offsets) > 0] - 1
+    following[ends] = END_CODE
+    return codes << 21 | following
+
+
+def find_sorted(keys: np.ndarray, queries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each query sits in the sorted ``keys``, and whether it is there. The queries are searched in
+    sorted order: about three times faster than in text order, as the search paths stay in cache."""
+    if not len(keys):
+        return np.zeros(len(queries), dtype=np.int64), np.zeros(len(queries), dtype=bool)
+    order = np.argsort(queries)
+    position = np.empty(len(queries), dtype=np.int64)
+    position[order] = np.minimum(np.searchsorted(keys, queries[order]), len(keys) - 1)
+    return position, keys[position] == queries

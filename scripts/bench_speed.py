@@ -1,0 +1,157 @@
+"""Benchmark: segmentation speed, load time and peak memory of zhtagger's shipped models against jieba.
+
+    python scripts/bench_speed.py [--data ../shared/data] [--repeat 10] [--results results]
+
+The text is the PKU bakeoff test input repeated 10 times (1.7M characters), segmented line by line the way
+a user does (zhtagger: ``lcut_batch`` over the lines; jieba 0.42: ``lcut`` per line, precise mode, default
+settings). Each configuration runs in a fresh child process, so its load time (import + first ``lcut``)
+and peak RSS are its own. Also measured: a 1 MB line without punctuation, and 2 worker processes. Accuracy
+is each model's PKU test F1 (the shipped models' metrics.json; jieba scored by bench_cws.py's scorer).
+Writes results/speed.json and results/speed.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+TEST_INPUT = "icwb2/testing/pku_test.utf8"
+TEST_GOLD = "icwb2/gold/pku_test_gold.utf8"
+WORDS = "icwb2/gold/pku_training_words.utf8"
+# (label, tool, options) of each child run
+CONFIGS = [
+    ("jieba 0.42", "jieba", {}),
+    ("jieba 0.42, parallel (2 processes)", "jieba", {"parallel": 2}),
+    ("zhtagger pku (default), 1 thread", "zhtagger", {"model": "pku", "threads": 1}),
+    ("zhtagger pku (default), 2 threads", "zhtagger", {"model": "pku", "threads": 2}),
+    ("zhtagger pku, 2 worker processes", "zhtagger", {"model": "pku", "workers": 2}),
+    ("zhtagger ctb, 2 threads", "zhtagger", {"model": "ctb", "threads": 2}),
+    ("zhtagger pku, one 1 MB line", "zhtagger", {"model": "pku", "threads": 2, "one_line": True}),
+    ("jieba 0.42, one 1 MB line", "jieba", {"one_line": True}),
+]
+
+
+def peak_rss_mb() -> float:
+    """The largest resident set of this process or of any worker process it waited for."""
+    return max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)) / 1024
+
+
+def read_lines(data: Path, repeat: int, one_line: bool) -> list[str]:
+    lines = [line for line in (data / TEST_INPUT).read_text(encoding="utf-8").split("\n") if line]
+    if one_line:  # about 1 MB of UTF-8 on one line, punctuation and spaces removed: the worst case for pieces
+        text = "".join(ch for ch in "".join(lines) if ch.isalnum())
+        return [(text * (1 + 350_000 // len(text)))[:350_000]]
+    return lines * repeat
+
+
+def child(tool: str, options: dict, data: Path, repeat: int) -> dict:
+    """Runs in a fresh process: load, then time segmenting the text; returns the measurements."""
+    started = time.perf_counter()
+    if tool == "jieba":
+        import logging
+
+        import jieba
+
+        jieba.setLogLevel(logging.WARNING)
+        jieba.lcut("我爱北京天安门")
+        if options.get("parallel"):
+            jieba.enable_parallel(options["parallel"])
+        segment = (lambda lines: [jieba.lcut(line) for line in lines]) if not options.get("parallel") else \
+            (lambda lines: jieba.lcut("\n".join(lines)))
+    else:
+        import torch
+
+        torch.set_num_threads(options.get("threads", 1))
+        import zhtagger
+        from zhtagger.segment.segmenter import Segmenter
+
+        model = Segmenter.load(options["model"])
+        model.lcut("我爱北京天安门")
+        if options.get("workers"):
+            from zhtagger.segment.stream import segment_lines
+
+            def segment(lines):
+                return list(segment_lines(lines, None, 1000, options["workers"], options["model"]))
+        else:
+            segment = model.lcut_batch
+        assert zhtagger.lcut  # the module API imports without loading anything heavy
+    load_seconds = time.perf_counter() - started
+    lines = read_lines(data, repeat, options.get("one_line", False))
+    chars = sum(map(len, lines))
+    started = time.perf_counter()
+    tokens = segment(lines)
+    seconds = time.perf_counter() - started
+    if tool == "zhtagger" and not options.get("workers"):
+        assert ["".join(t) for t in tokens] == lines  # nothing lost
+    return {"load_s": load_seconds, "chars": chars, "seconds": seconds, "chars_per_s": chars / seconds,
+            "peak_rss_mb": peak_rss_mb()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--repeat", type=int, default=10)
+    parser.add_argument("--results", type=Path, default=ROOT / "results")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        tool, options = json.loads(args.child)
+        print(json.dumps(child(tool, options, args.data, args.repeat)))
+        return
+
+    rows = []
+    for label, tool, options in CONFIGS:
+        output = subprocess.run([sys.executable, __file__, "--data", str(args.data), "--repeat", str(args.repeat),
+                                 "--child", json.dumps([tool, options])], capture_output=True, text=True,
+                                env={**os.environ, "PYTHONPATH": str(ROOT)}, check=False)
+        if output.returncode:
+            raise SystemExit(f"{label} failed:\n{output.stderr}")
+        row = {"label": label, "tool": tool, **options, **json.loads(output.stdout.strip().splitlines()[-1])}
+        rows.append(row)
+        print(f"{label}: {row['chars_per_s']:,.0f} chars/s", file=sys.stderr)
+    jieba_rate = rows[0]["chars_per_s"]
+    for row in rows:
+        row["vs_jieba"] = row["chars_per_s"] / (jieba_rate if not row.get("one_line") else rows[-1]["chars_per_s"])
+        row["pku_f1"] = f1_of(row, args.data)
+    args.results.mkdir(parents=True, exist_ok=True)
+    record = {"machine": machine(), "text": f"{TEST_INPUT} x {args.repeat}", "rows": rows}
+    (args.results / "speed.json").write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+    (args.results / "speed.md").write_text(table(record), encoding="utf-8")
+    print(table(record))
+
+
+def f1_of(row: dict, data: Path) -> float | None:
+    if row["tool"] == "zhtagger":
+        metrics = json.loads((ROOT / "zhtagger" / "models" / row["model"] / "metrics.json").read_text())
+        return metrics["test_scores"]["f1"] if metrics["test"] == TEST_GOLD else None
+    metrics = json.loads((ROOT / "zhtagger" / "models" / "pku" / "metrics.json").read_text())
+    return metrics["jieba_test_scores"]["f1"]  # jieba on the same PKU test, scored when the model was trained
+
+
+def machine() -> str:
+    import platform
+
+    import torch
+
+    return f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, torch {torch.__version__}"
+
+
+def table(record: dict) -> str:
+    lines = [f"Text: {record['text']}; machine: {record['machine']}.", "",
+             "| configuration | PKU F1 | chars/s | x jieba | load s | peak RSS MB |", "|---|---|---|---|---|---|"]
+    for r in record["rows"]:
+        f1 = f"{r['pku_f1'] * 100:.2f}" if r["pku_f1"] is not None else "—"
+        lines.append(f"| {r['label']} | {f1} | {r['chars_per_s']:,.0f} | {r['vs_jieba']:.2f} | {r['load_s']:.2f} | "
+                     f"{r['peak_rss_mb']:.0f} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,137 @@
+"""Train the segmenters shipped inside the package (zhtagger/models/NAME), with a fixed seed.
+
+    python scripts/train_shipped.py [--model pku|ctb|all] [--data ../shared/data] [--runs runs/shipped]
+
+Each model is small and fast by design (one BiLSTM layer of 64 units, pruned bigram vocabulary, float16
+weights): the shipped default must out-run jieba on a CPU. It uses the open-track resources (embeddings
+pretrained on raw text and the training text of the corpora, jieba's dictionary as a feature). The decoder is
+chosen on dev data; the test set is scored once, and the result goes into the model's metrics.json and
+MODEL.md (the model card).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from bench_cws import CORPORA, PRETRAIN, dev_sentences, jieba_scores
+
+from zhtagger.segment.corpus import read_corpus
+from zhtagger.segment.network import Decoder, SegmenterConfig
+from zhtagger.segment.scoring import read_word_list
+from zhtagger.segment.segmenter import Segmenter, train_segmenter
+from zhtagger.training import TrainConfig, config_dict
+
+SHIPPED = {"pku": "pku", "ctb": "ctb6"}  # shipped name -> corpus in bench_cws.CORPORA
+DESCRIPTIONS = {
+    "pku": "PKU standard (Peking University), trained on People's Daily, January 1998; the default model",
+    "ctb": "CTB standard (Penn Chinese Treebank 6)",
+}
+SEED = 0
+
+
+def shipped_config(data: Path) -> SegmenterConfig:
+    return SegmenterConfig(char_dim=64, bigram_dim=48, lexicon_dim=16, hidden=64, layers=1, dropout=0.3,
+                           min_bigram_count=10, pretrain=tuple(str(data / path) for path in PRETRAIN))
+
+
+def train_settings() -> TrainConfig:
+    return TrainConfig(epochs=15, lr=2e-3, lr_decay=0.9, patience=4, seed=SEED, quiet=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", choices=[*SHIPPED, "all"], default="all")
+    parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[1].parent / "shared" / "data")
+    parser.add_argument("--runs", type=Path, default=Path("runs/shipped"))
+    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[1] / "zhtagger" / "models")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    for name in SHIPPED if args.model == "all" else [args.model]:
+        metrics = train_one(name, args)
+        print(json.dumps(metrics, indent=1, ensure_ascii=False))
+
+
+def train_one(name: str, args) -> dict:
+    corpus = SHIPPED[name]
+    spec = CORPORA[corpus]
+    config, settings = shipped_config(args.data), train_settings()
+    started = time.perf_counter()
+    _, result = train_segmenter(args.data / spec["train"], spec["dev"] and args.data / spec["dev"],
+                                args.runs / name, config, settings)
+    wall_minutes = (time.perf_counter() - started) / 60
+
+    # score exactly what ships: the best weights rounded to float16
+    with tempfile.TemporaryDirectory() as tmp:
+        Segmenter.load(args.runs / name / "model").save(Path(tmp) / "model", half=True)
+        model = Segmenter.load(Path(tmp) / "model")
+    dev = dev_sentences(corpus, args)
+    dev_f1 = {d.value: model.evaluate(dev, d).f1 for d in (Decoder.GREEDY, Decoder.VITERBI)}
+    model.config.decoder = Decoder(max(dev_f1, key=dev_f1.get))
+    test = read_corpus(args.data / spec["test"]).sentences
+    words = read_word_list(args.data / spec["words"]) if spec["words"] else model.train_words
+    test_score = model.evaluate(test, words=words)
+    metrics = {
+        "model": name, "description": DESCRIPTIONS[name], "train": spec["train"], "dev": spec["dev"] or
+        "last 5% of the training file", "test": spec["test"], "decoder": model.config.decoder.value,
+        "dev_f1_by_decoder": dev_f1, "test_scores": test_score.as_dict(), "test_table": test_score.table(),
+        "jieba_test_scores": jieba_scores(test, words), "train_minutes": result.train_seconds / 60,
+        "wall_minutes": wall_minutes, "best_epoch": (result.best or {}).get("epoch"), "seed": SEED,
+        "segmenter": config.to_dict(), "train_settings": config_dict(settings),
+    }
+    package(model, metrics, args.out / name, args.data)
+    return metrics
+
+
+def package(model: Segmenter, metrics: dict, target: Path, data: Path) -> None:
+    """Write the shipped model directory: float16 weights, vocabularies, metrics.json and MODEL.md. The
+    training word list stays out (it is the corpus's vocabulary, and only scoring needs it), and file names
+    are kept relative to the data directory."""
+    model.config.pretrain = tuple(str(Path(p).relative_to(data)) for p in model.config.pretrain)
+    metrics["segmenter"]["pretrain"] = list(model.config.pretrain)
+    if target.exists():
+        shutil.rmtree(target)
+    model.save(target, {"train": metrics["train_settings"]}, half=True, train_words=False,
+               extra_files={"metrics.json": json.dumps(metrics, indent=1, ensure_ascii=False) + "\n",
+                            "MODEL.md": model_card(metrics)})
+
+
+def model_card(m: dict) -> str:
+    s, j, c = m["test_scores"], m["jieba_test_scores"], m["segmenter"]
+    pretrain = ", ".join(c["pretrain"])
+    return f"""# zhtagger segmenter `{m['model']}`
+
+{m['description']}.
+
+## Data
+- Trained on `{m['train']}`; model chosen on {m['dev']} (best epoch {m['best_epoch']}).
+- Embeddings pretrained (skip-gram) on: {pretrain}; jieba 0.42's bundled dictionary as a word-lexicon feature.
+- Tested once on `{m['test']}`. The corpora are for research use and are not part of this package.
+
+## Settings
+Characters ({c['char_dim']}-d) + character bigrams ({c['bigram_dim']}-d, seen >= {c['min_bigram_count']} times) +
+lexicon feature ({c['lexicon_dim']}-d) -> one bidirectional LSTM layer ({c['hidden']} units each way, concat) ->
+one linear layer per character -> {m['decoder']} decoding of BMES tags. Dropout {c['dropout']}; Adam, lr
+{m['train_settings']['lr']}, x{m['train_settings']['lr_decay']} per epoch, {m['train_settings']['epochs']} epochs
+at most, batch {c['batch_size']}, seed {m['seed']}. Weights stored as float16. Reproduce with
+`python scripts/train_shipped.py --model {m['model']}` ({m['train_minutes']:.1f} minutes of training on a 2-core CPU).
+
+## Test scores (SIGHAN bakeoff scoring)
+| segmenter | F1 | P | R | OOV recall | IV recall |
+|---|---|---|---|---|---|
+| zhtagger `{m['model']}` | {s['f1'] * 100:.2f} | {s['precision'] * 100:.2f} | {s['recall'] * 100:.2f} | \
+{s['oov_recall'] * 100:.2f} | {s['iv_recall'] * 100:.2f} |
+| jieba 0.42 (same text) | {j['f1'] * 100:.2f} | {j['precision'] * 100:.2f} | {j['recall'] * 100:.2f} | \
+{j['oov_recall'] * 100:.2f} | {j['iv_recall'] * 100:.2f} |
+
+Dev F1 by decoder: {', '.join(f'{k} {v * 100:.2f}' for k, v in m['dev_f1_by_decoder'].items())}.
+"""
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,159 @@
+"""The shipped models and what users call: zhtagger.cut/lcut/tokenize, Segmenter.load, and `zhtagger cut`."""
+
+import io
+import sys
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import zhtagger
+from zhtagger.cli import main
+from zhtagger.modeldir import ModelDirError
+from zhtagger.segment import segmenter as segmenter_module
+from zhtagger.segment.scoring import score
+from zhtagger.segment.segmenter import GROUP_CHARS, SHIPPED_MODELS, Segmenter
+
+# Sentences whose segmentation under the PKU standard is not in doubt.
+UNAMBIGUOUS = [
+    "我 爱 北京 天安门 。", "今天 天气 很 好 。", "他 是 一 名 学生 。", "我们 明天 去 上海 。",
+    "中国 经济 发展 很 快 。", "她 在 医院 工作 。", "孩子 们 在 公园 里 玩 。", "我 喜欢 吃 苹果 。",
+    "这 本 书 非常 有意思 。", "老师 和 学生 都 来 了 。", "政府 要 加强 环境 保护 。", "他 每天 早上 跑步 。",
+    "我们 要 努力 学习 科学 知识 。", "春节 是 中国 最 重要 的 节日 。", "欢迎 大家 参加 会议 。",
+]
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    return Segmenter.load()
+
+
+@pytest.mark.parametrize("name", SHIPPED_MODELS)
+def test_shipped_models_segment_plain_sentences_correctly(name):
+    model = Segmenter.load(name)
+    gold = [line.split() for line in UNAMBIGUOUS]
+    predicted = model.lcut_batch(["".join(words) for words in gold])
+    result = score(gold, predicted, set())
+    assert result.f1 >= 0.97, [p for p, g in zip(predicted, gold, strict=True) if p != g]
+    assert sum(p == g for p, g in zip(predicted, gold, strict=True)) >= len(gold) - 1
+
+
+def test_module_functions_use_the_default_model(shipped):
+    assert zhtagger.lcut("我爱北京天安门") == ["我", "爱", "北京", "天安门"]
+    assert list(zhtagger.cut("今天天气很好")) == shipped.lcut("今天天气很好")
+    assert list(zhtagger.tokenize("南京市长江大桥")) == [("南京市", 0, 3), ("长江", 3, 5), ("大桥", 5, 7)]
+    assert zhtagger.lcut_batch(["我爱你", ""]) == [["我", "爱", "你"], []]
+
+
+def test_load_by_name_path_and_errors(shipped, tmp_path):
+    model_dir = segmenter_module.resolve_model("ctb")
+    assert Segmenter.load(model_dir).lcut("我爱北京") == Segmenter.load("ctb").lcut("我爱北京")
+    with pytest.raises(ModelDirError, match="shipped models: pku, ctb"):
+        Segmenter.load("no-such-model")
+    with pytest.raises(ModelDirError, match="config.json is missing"):
+        Segmenter.load(tmp_path)
+
+
+def test_non_chinese_text_stays_whole(shipped):
+    text = "iPhone 15售价5999元，涨幅3.5%，比去年高１２．５％。详见https://apple.com/cn或写信给a.b@x.org！😀"
+    tokens = shipped.lcut(text)
+    assert "".join(tokens) == text
+    for whole in ("iPhone", "5999", "3.5%", "１２．５％", "https://apple.com/cn", "a.b@x.org", " "):
+        assert whole in tokens
+
+
+ANY_TEXT = st.text(alphabet=st.characters(codec="utf-8"), max_size=60)  # emoji, combining marks, controls, ...
+MIXED = st.text("北京大学生 0.5%a\n\t😀é\u0301", max_size=30)
+
+
+@settings(max_examples=80, deadline=None)
+@given(ANY_TEXT | MIXED)
+def test_join_invariant_with_the_shipped_model(text):
+    assert "".join(zhtagger.lcut(text)) == text
+
+
+def test_user_dictionary_words_are_forced(shipped, tmp_path):
+    text = "他在云计算平台工作"
+    assert "云计算平台" not in shipped.lcut(text)
+    (tmp_path / "user.txt").write_text("云计算平台 10 n\n", encoding="utf-8")
+    assert shipped.load_userdict(tmp_path / "user.txt") == 1
+    try:
+        assert "云计算平台" in shipped.lcut(text)
+    finally:
+        shipped.del_word("云计算平台")
+
+
+def test_a_long_line_without_punctuation_is_taken_in_bounded_blocks(shipped, monkeypatch):
+    groups = []
+    original = Segmenter._lcut_group
+
+    def recording(self, texts):
+        groups.append(sum(map(len, texts)))
+        return original(self, texts)
+
+    monkeypatch.setattr(Segmenter, "_lcut_group", recording)
+    text = "我们在北京天安门广场看升旗仪式" * 15_000  # 225,000 characters, no punctuation
+    assert "".join(shipped.cut(text)) == text
+    assert len(groups) == 3 and max(groups) <= GROUP_CHARS
+
+
+def run_cli(args, capsys, stdin: bytes | None = None, monkeypatch=None):
+    if stdin is not None:
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8"))
+    code = main(["cut", *args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_cli_reads_stdin_and_keeps_one_line_per_line(capsys, monkeypatch):
+    code, out, _ = run_cli([], capsys, "我爱北京天安门\n\n今天 天气\u2028很好\r\n最后一行".encode(), monkeypatch)
+    assert code == 0
+    assert out == "我 爱 北京 天安门\n\n今天 天气 很 好\n最后 一 行\n"
+
+
+def test_cli_files_output_delimiter_and_userdict(tmp_path, capsys):
+    (tmp_path / "a.txt").write_text("我爱北京天安门\n", encoding="utf-8")
+    (tmp_path / "b.txt").write_text("他在云计算平台工作\n", encoding="utf-8")
+    (tmp_path / "user.txt").write_text("云计算平台\n", encoding="utf-8")
+    out_file = tmp_path / "out" / "seg.txt"
+    code, out, _ = run_cli([str(tmp_path / "a.txt"), str(tmp_path / "b.txt"), "-o", str(out_file), "-d", "/",
+                            "-u", str(tmp_path / "user.txt"), "-q"], capsys)
+    assert code == 0 and out == ""
+    assert out_file.read_text(encoding="utf-8") == "我/爱/北京/天安门\n他/在/云计算平台/工作\n"
+    code, out, _ = run_cli(["--text", "我爱北京天安门", "-d", " | "], capsys)
+    assert (code, out) == (0, "我 | 爱 | 北京 | 天安门\n")
+
+
+def test_cli_errors_exit_2_and_leave_no_output(tmp_path, capsys):
+    good, bad = tmp_path / "good.txt", tmp_path / "bad.txt"
+    good.write_text("我爱北京\n" * 3, encoding="utf-8")
+    bad.write_bytes("第一行\n第二".encode() + b"\xff" + "行\n".encode())
+    out_file = tmp_path / "out.txt"
+    code, _, err = run_cli([str(good), str(bad), "-o", str(out_file)], capsys)
+    assert code == 2 and "bad.txt, line 2: not valid utf-8" in err and "--errors replace" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.txt", "good.txt"]  # no output, no temporary file
+    code, _, err = run_cli([str(bad), "--errors", "replace", "-o", str(out_file)], capsys)
+    assert code == 0 and out_file.read_text(encoding="utf-8").splitlines()[1].replace(" ", "") == "第二\ufffd行"
+    for args, message in (([str(tmp_path / "missing.txt")], "no such file"), ([str(tmp_path)], "is a directory"),
+                          (["--text", "x", "-m", str(tmp_path)], "config.json is missing"),
+                          ([str(good), "--encoding", "no-such-codec"], "unknown encoding")):
+        code, _, err = run_cli(args, capsys)
+        assert code == 2 and message in err, (args, err)
+
+
+def test_cli_workers_keep_the_order(tmp_path, capsys):
+    lines = ["我爱北京天安门", "今天天气很好", "", "他是一名学生"] * 50
+    (tmp_path / "in.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code, out, _ = run_cli([str(tmp_path / "in.txt"), "--workers", "2", "--batch-size", "7", "-q"], capsys)
+    assert code == 0
+    expected = [" ".join(words) for words in Segmenter.load().lcut_batch(lines)]
+    assert out.splitlines() == expected
+
+
+def test_datasets_map_through_lcut_batch():
+    from datasets import Dataset
+
+    texts = ["我爱北京天安门", "今天天气很好", ""]
+    ds = Dataset.from_dict({"text": texts})
+    ds = ds.map(lambda batch: {"words": zhtagger.lcut_batch(batch["text"])}, batched=True, batch_size=2)
+    assert ds["words"] == zhtagger.lcut_batch(texts)
