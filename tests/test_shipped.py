@@ -14,11 +14,11 @@ from zhtagger.segment import segmenter as segmenter_module
 from zhtagger.segment.scoring import score
 from zhtagger.segment.segmenter import GROUP_CHARS, SHIPPED_MODELS, Segmenter
 
-# Sentences whose segmentation under the PKU standard is not in doubt.
+# Sentences whose segmentation is not in doubt, the same under the PKU and CTB standards.
 UNAMBIGUOUS = [
     "我 爱 北京 天安门 。", "今天 天气 很 好 。", "他 是 一 名 学生 。", "我们 明天 去 上海 。",
-    "中国 经济 发展 很 快 。", "她 在 医院 工作 。", "孩子 们 在 公园 里 玩 。", "我 喜欢 吃 苹果 。",
-    "这 本 书 非常 有意思 。", "老师 和 学生 都 来 了 。", "政府 要 加强 环境 保护 。", "他 每天 早上 跑步 。",
+    "中国 经济 发展 很 快 。", "她 在 医院 工作 。", "孩子 在 公园 里 玩 。", "我 喜欢 吃 苹果 。",
+    "这 本 书 非常 有意思 。", "老师 和 学生 都 来 了 。", "政府 要 加强 环境 保护 。", "他 喜欢 在 早上 跑步 。",
     "我们 要 努力 学习 科学 知识 。", "春节 是 中国 最 重要 的 节日 。", "欢迎 大家 参加 会议 。",
 ]
 

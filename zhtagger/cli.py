@@ -152,7 +152,8 @@ def add_segment_parsers(commands) -> None:
 
     defaults = SegmenterConfig()
     train = commands.add_parser("train", help="train a model on your corpus")
-    tasks = train.add_subparsers(dest="task", required=True, metavar="{segment}")
+    tasks = train.add_subparsers(dest="task", required=True, metavar="{segment,cloze}")
+    add_train_cloze_parser(tasks)
     segment = tasks.add_parser("segment", help="train a word segmenter on a segmented corpus")
     segment.add_argument("--train", type=Path, required=True, help="segmented training file")
     segment.add_argument("--dev", type=Path, help="segmented dev file (default: the last 5%% of --train)")
@@ -253,7 +254,78 @@ def run_cut(args: argparse.Namespace) -> int:
     return 0
 
 
+def add_train_cloze_parser(tasks) -> None:
+    from zhtagger.cloze import ClozeConfig
+
+    defaults = ClozeConfig()
+    cloze = tasks.add_parser("cloze", help="train a fill-the-blank model on raw or segmented text")
+    cloze.add_argument("--train", type=Path, nargs="+", required=True, metavar="FILE", help="training text files")
+    cloze.add_argument("--dev", type=Path, help="dev file for model selection (default: the last 5%% of --train)")
+    cloze.add_argument("--out", type=Path, required=True, help="run directory; the best model goes to OUT/model")
+    cloze.add_argument("--format", choices=["raw", "words", "pos", "conll"], default="raw",
+                       help="raw: cut into words with jieba; words/pos/conll: already segmented (as for segment)")
+    cloze.add_argument("--direction", choices=[d.value for d in Direction], default=defaults.direction.value)
+    cloze.add_argument("--embedding-dim", type=positive_int, default=defaults.embedding_dim)
+    cloze.add_argument("--hidden", type=positive_int, default=defaults.hidden)
+    cloze.add_argument("--min-count", type=positive_int, default=defaults.min_count)
+    cloze.add_argument("--max-vocab", type=positive_int, default=defaults.max_vocab)
+    cloze.add_argument("--batch-size", type=positive_int, default=defaults.batch_size)
+    cloze.add_argument("--epochs", type=positive_int, default=3)
+    cloze.add_argument("--lr", type=positive_float, default=2e-3)
+    cloze.add_argument("--seed", type=int, default=0)
+    cloze.add_argument("--device", default="cpu", help="cpu, cuda or auto (default cpu)")
+    cloze.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+
+
+def add_cloze_parser(commands) -> None:
+    cloze = commands.add_parser("cloze", help="fill the blank in a sentence (____, ＿＿ or [MASK])")
+    cloze.add_argument("text", help="a sentence with one blank, e.g. 我今天不舒服，我打算____一天。")
+    cloze.add_argument("-k", type=positive_int, default=5, help="how many fill-ins to print (default 5)")
+    cloze.add_argument("--candidates", help="comma-separated words to rank instead, e.g. 去医院,睡觉,请假,休息")
+    cloze.add_argument("-m", "--model", type=Path, help="a cloze model directory (default: the shipped one)")
+
+
+def run_cloze(args: argparse.Namespace) -> int:
+    from zhtagger.cloze import Cloze
+
+    model = Cloze.load(resolve_model_dir(args.model) if args.model else None)
+    if args.candidates is not None:
+        candidates = [c.strip() for c in args.candidates.replace("，", ",").split(",") if c.strip()]
+        for word, log_prob in model.rank(args.text, candidates):
+            print(f"{word}\t{log_prob:.3f}")
+    else:
+        for word, probability in model.fill(args.text, args.k):
+            print(f"{word}\t{probability:.4f}")
+    return 0
+
+
+def run_train_cloze(args: argparse.Namespace) -> int:
+    from zhtagger.cloze import ClozeConfig, jieba_tokenizer, read_sentences, train_cloze
+    from zhtagger.training import TrainConfig
+
+    config = ClozeConfig(embedding_dim=args.embedding_dim, hidden=args.hidden, direction=args.direction,
+                         min_count=args.min_count, max_vocab=args.max_vocab, batch_size=args.batch_size)
+    train_config = TrainConfig(epochs=args.epochs, lr=args.lr, seed=args.seed, device=args.device, quiet=args.quiet)
+    tokenizer = jieba_tokenizer() if args.format == "raw" else None
+    form = None if args.format == "raw" else args.format
+    train = [s for path in args.train for s in read_sentences(path, form, tokenizer)]
+    if args.dev:
+        dev = read_sentences(args.dev, form, tokenizer)
+    else:
+        cut = max(1, len(train) // 20)
+        train, dev = train[:-cut], train[-cut:]
+    print(f"{len(train):,} training sentences, {len(dev):,} dev sentences")
+    _, result = train_cloze(train, dev, args.out, config, train_config)
+    for entry in result.history:
+        print(f"epoch {entry['epoch']}: train loss {entry['train_loss']:.4f}, dev accuracy@1 {entry['acc1']:.4f}, "
+              f"accuracy@5 {entry['acc5']:.4f}, MRR {entry['mrr']:.4f}")
+    print(f"best dev accuracy@1 {result.best['acc1']:.4f}; model saved to {args.out / 'model'}")
+    return 0
+
+
 def run_train(args: argparse.Namespace) -> int:
+    if args.task == "cloze":
+        return run_train_cloze(args)
     from zhtagger.segment.network import SegmenterConfig
     from zhtagger.segment.segmenter import train_segmenter
     from zhtagger.training import TrainConfig
@@ -323,6 +395,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details to stderr")
     commands = parser.add_subparsers(dest="command", required=True)
     add_cut_parser(commands)
+    add_cloze_parser(commands)
     add_segment_parsers(commands)
     add_cumsum_parser(commands)
     return parser
@@ -332,7 +405,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
-    handlers = {"cut": run_cut, "cumsum": run_cumsum, "train": run_train, "eval": run_eval, "score": run_score}
+    handlers = {"cut": run_cut, "cloze": run_cloze, "cumsum": run_cumsum, "train": run_train, "eval": run_eval,
+                "score": run_score}
     try:
         return handlers[args.command](args)
     except (ValueError, OSError) as error:

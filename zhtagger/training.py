@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass
 from enum import Enum
 from pathlib import Path
 
+import numpy as np
 import torch
 from torch import Tensor, nn
 
@@ -58,6 +59,17 @@ class Batch:
 def length_mask(lengths: Tensor, steps: int) -> Tensor:
     """(B,) lengths -> (B, T) bool mask."""
     return torch.arange(steps, device=lengths.device).unsqueeze(0) < lengths.unsqueeze(1)
+
+
+def length_bucketed(lengths: np.ndarray, batch_size: int, generator: torch.Generator) -> list[np.ndarray]:
+    """One shuffled epoch of batches (row numbers) of similar lengths, so little padding: shuffle, sort pools
+    of 50 batches by length, cut into batches, shuffle the batches."""
+    order = torch.randperm(len(lengths), generator=generator).numpy()
+    pool = batch_size * 50
+    order = np.concatenate([chunk[np.argsort(-lengths[chunk], kind="stable")]
+                            for chunk in np.split(order, range(pool, len(order), pool))])
+    chunks = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+    return [chunks[i] for i in torch.randperm(len(chunks), generator=generator).tolist()]
 
 
 @dataclass

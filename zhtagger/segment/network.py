@@ -12,7 +12,7 @@ from torch import Tensor, nn
 from zhtagger.model import SequenceTagger, TaggerConfig, parse_enum, require_positive
 from zhtagger.segment.decoding import CRF, IMPOSSIBLE, bmes_viterbi, greedy
 from zhtagger.segment.tags import TAGS
-from zhtagger.training import Batch
+from zhtagger.training import Batch, length_bucketed
 
 
 class Decoder(str, Enum):
@@ -135,15 +135,8 @@ class Encoded:
         return Batch(torch.from_numpy(inputs), torch.from_numpy(targets), torch.from_numpy(self.lengths()[rows]))
 
     def batches(self, batch_size: int, generator: torch.Generator) -> list[Batch]:
-        """One shuffled epoch of training batches of similar lengths (little padding): shuffle, sort pools of
-        50 batches by length, cut into batches, shuffle the batches."""
-        lengths = self.lengths()
-        order = torch.randperm(len(self), generator=generator).numpy()
-        pool = batch_size * 50
-        order = np.concatenate([chunk[np.argsort(-lengths[chunk], kind="stable")]
-                                for chunk in np.split(order, range(pool, len(order), pool))])
-        chunks = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
-        return [self.batch(chunks[i]) for i in torch.randperm(len(chunks), generator=generator).tolist()]
+        """One shuffled epoch of training batches of similar lengths (see :func:`length_bucketed`)."""
+        return [self.batch(rows) for rows in length_bucketed(self.lengths(), batch_size, generator)]
 
     def prediction_batches(self, batch_chars: int) -> list[tuple[np.ndarray, Batch, torch.Tensor | None]]:
         """(sentence numbers, batch, allowed tags (B, T, 4) or None) covering every non-empty sentence, longest

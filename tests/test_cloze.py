@@ -1,0 +1,130 @@
+"""Cloze: blanks, masking, the loss at masked steps only, ranking any candidate, save/load, a tiny corpus."""
+
+import random
+
+import numpy as np
+import pytest
+import torch
+
+from zhtagger.cli import main
+from zhtagger.cloze import (
+    MASK,
+    MASK_ID,
+    Cloze,
+    ClozeConfig,
+    ClozeNet,
+    build_net,
+    encode_pieces,
+    evaluate_cloze,
+    make_probes,
+    parse_blank,
+    train_cloze,
+    unigram_baseline,
+)
+from zhtagger.segment.vocab import Vocabulary
+from zhtagger.training import Batch, TrainConfig
+
+OBJECTS = {"吃": ["饭", "苹果", "面条"], "喝": ["水", "茶", "咖啡"], "骑": ["自行车", "马"], "看": ["书", "电影"],
+           "去": ["医院", "学校", "公园"], "打": ["篮球", "电话"]}
+
+
+def make_sentences(count: int, seed: int) -> list[list[str]]:
+    """Subject, time, verb, object: the object tells the verb (right context), the verb narrows the object."""
+    rng = random.Random(seed)
+    sentences = []
+    for _ in range(count):
+        verb = rng.choice(list(OBJECTS))
+        sentences.append([rng.choice(["我", "你", "他", "我们", "老师"]), rng.choice(["今天", "明天", "昨天"]), verb,
+                          rng.choice(OBJECTS[verb]), "。"])
+    return sentences
+
+
+@pytest.fixture(scope="module")
+def tiny_cloze(tmp_path_factory):
+    out = tmp_path_factory.mktemp("cloze")
+    config = ClozeConfig(embedding_dim=32, hidden=32, min_count=1, batch_size=32, mask_rate=0.3)
+    model, result = train_cloze(make_sentences(3000, 1), make_sentences(300, 2), out, config,
+                                TrainConfig(epochs=4, lr=1e-2, quiet=True))
+    return model, out
+
+
+@pytest.mark.parametrize("text, parts", [
+    ("我打算____一天。", ("我打算", "一天。")), ("我打算＿＿一天", ("我打算", "一天")),
+    ("我打算[MASK]一天", ("我打算", "一天")), ("____", ("", "")), ("我打算＿一天", ("我打算", "一天")),
+])
+def test_blanks_are_parsed(text, parts):
+    assert parse_blank(text) == parts
+
+
+@pytest.mark.parametrize("text, message", [("我打算一天", "no blank"), ("我____打算[MASK]一天", "2 blanks"),
+                                           ("user_name 里只有一个下划线", "no blank")])
+def test_no_blank_or_several_is_a_clear_error(text, message):
+    with pytest.raises(ValueError, match=message):
+        parse_blank(text)
+
+
+def test_masking_only_words_and_the_loss_only_at_masked_steps():
+    words = Vocabulary([MASK, "我", "吃", "饭", "。"])
+    data = encode_pieces([["我", "吃", "饭", "。"], ["。", "我"]], words, max_words=64)
+    assert data.maskable.tolist() == [[True, True, True, False], [False, True, False, False]]
+    config = ClozeConfig(embedding_dim=8, hidden=8, mask_rate=0.5, batch_size=2)
+    for seed in range(5):
+        (batch,) = data.batches(config, torch.Generator().manual_seed(seed))
+        masked = batch.inputs == MASK_ID
+        assert torch.equal(masked, batch.targets > 0)  # targets exactly where the inputs are masked
+        assert masked.sum(1).min() >= 1 and not (masked & ~torch.from_numpy(data.maskable[:, : masked.size(1)])).any()
+    # the loss is the mean negative log-probability of the answers at the masked steps, and nothing else
+    net = build_net(config, len(words)).eval()
+    inputs = torch.tensor([[3, MASK_ID, 5, MASK_ID]])
+    targets = torch.tensor([[0, 4, 0, 6]])
+    loss = ClozeNet.loss(net, Batch(inputs, targets, torch.tensor([4])))
+    scores = net.masked_scores(inputs, torch.tensor([4]), targets > 0)  # (2, V): steps 1 and 3
+    torch.testing.assert_close(loss, -(scores[0, 4] + scores[1, 6]) / 2)
+
+
+def test_tiny_corpus_beats_the_unigram_baseline(tiny_cloze):
+    model, _ = tiny_cloze
+    probes = make_probes(make_sentences(400, 3), model.words, n=400, seed=0)
+    ours, unigram = evaluate_cloze(model, probes), unigram_baseline(probes, model.words)
+    assert ours["acc1"] > unigram["acc1"] + 0.2 and ours["five_way"] > unigram["five_way"] + 0.3, (ours, unigram)
+
+
+def test_right_context_decides(tiny_cloze):
+    model, _ = tiny_cloze
+    ranked = [word for word, _ in model.rank("我今天____咖啡。", ["吃", "喝", "骑"])]
+    assert ranked[0] == "喝"
+    assert model.fill("他明天____自行车。", k=1)[0][0] == "骑"
+
+
+def test_rank_takes_candidates_of_any_length_and_unknown_words(tiny_cloze):
+    model, _ = tiny_cloze
+    ranked = dict(model.rank("我今天去____。", ["医院", "学校公园", "图书馆", "水"]))
+    assert set(ranked) == {"医院", "学校公园", "图书馆", "水"}
+    assert all(np.isfinite(v) for v in ranked.values())
+    assert ranked["医院"] > ranked["学校公园"] > ranked["图书馆"]  # unknown words pay for <unk>'s rare words
+    with pytest.raises(ValueError, match="non-empty candidates"):
+        model.rank("我____", [])
+
+
+def test_save_load_gives_identical_scores(tiny_cloze, tmp_path):
+    model, out = tiny_cloze
+    model.save(tmp_path / "m")
+    again = Cloze.load(tmp_path / "m")
+    assert again.fill("我今天____饭。") == model.fill("我今天____饭。")
+    assert again.rank("我今天____饭。", ["吃", "喝茶"]) == model.rank("我今天____饭。", ["吃", "喝茶"])
+    best = Cloze.load(out / "model")  # the best epoch, saved during training
+    assert best.words.tokens == model.words.tokens and len(best.fill("我____饭", k=3)) == 3
+
+
+def test_cli_cloze_and_train(tiny_cloze, tmp_path, capsys):
+    model, out = tiny_cloze
+    assert main(["cloze", "我今天____咖啡。", "-m", str(out / "model"), "--candidates", "吃,喝,骑"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 3 and {line.split("\t")[0] for line in lines} == {"吃", "喝", "骑"}
+    assert main(["cloze", "我今天没有空", "-m", str(out / "model")]) == 2
+    assert "no blank" in capsys.readouterr().err
+    train = tmp_path / "train.txt"
+    train.write_text("".join(" ".join(s) + "\n" for s in make_sentences(300, 5)), encoding="utf-8")
+    assert main(["train", "cloze", "--train", str(train), "--format", "words", "--out", str(tmp_path / "run"),
+                 "--embedding-dim", "8", "--hidden", "8", "--epochs", "1", "--min-count", "1", "-q"]) == 0
+    assert Cloze.load(tmp_path / "run" / "model").fill("我____饭", k=3)

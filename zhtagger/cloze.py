@@ -1,0 +1,351 @@
+"""Cloze: fill a blank from both sides of its context, with the shared core unchanged.
+
+A sentence is a sequence of words (gold-segmented corpora give them; raw text is cut by a private jieba
+``Tokenizer``, never jieba's global state). Training replaces some words by ``<mask>`` and asks the model for
+them: the core reads the whole sentence (forward, backward or both directions) and its per-step Linear maps
+each step to a vector of the embedding size; the score of word w at a masked step is that vector times w's
+input embedding, plus a per-word bias (tied embeddings). Scores are computed at masked steps only, so the
+cost of a large vocabulary is paid for a few positions a sentence, not all of them.
+
+``rank`` scores candidates of any length, also words the vocabulary lacks: a candidate is cut into known
+words (jieba, then characters), the blank becomes that many masks, and its score is the sum of the pieces'
+log-probabilities at their masks (the pseudo-log-likelihood of masked language models).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from zhtagger.model import Direction, SequenceTagger, TaggerConfig, parse_enum, require_positive
+from zhtagger.modeldir import load_model, read_text_file, save_model
+from zhtagger.segment.corpus import Format, read_corpus, read_text_lines
+from zhtagger.segment.vocab import Vocabulary
+from zhtagger.training import Batch, FitResult, TrainConfig, config_dict, fit, length_bucketed
+
+logger = logging.getLogger(__name__)
+
+TASK = "cloze"
+WORDS_FILE = "words.txt"
+MASK = "<mask>"
+MASK_ID = 2  # after <pad> and <unk>
+BLANK = re.compile(r"_{2,}|＿+|\[MASK\]")
+SHIPPED = "cloze"
+
+
+def is_punctuation(word: str) -> bool:
+    """Words made of punctuation and symbols only: never masked, never the answer."""
+    return all(unicodedata.category(ch)[0] in "PSZ" for ch in word)
+
+
+@dataclass
+class ClozeConfig:
+    """Settings of a cloze model; stored in its model directory."""
+
+    embedding_dim: int = 128
+    hidden: int = 256
+    direction: Direction = Direction.BIDIRECTIONAL
+    dropout: float = 0.2
+    min_count: int = 3  # words seen fewer times are <unk>
+    max_vocab: int = 50_000
+    max_words: int = 64  # longer sentences are cut into pieces this long for training
+    mask_rate: float = 0.15  # share of the (non-punctuation) words masked in a training sentence, at least one
+    batch_size: int = 64
+
+    def __post_init__(self) -> None:
+        self.direction = parse_enum(Direction, self.direction, "direction")
+        for option in ("embedding_dim", "hidden", "min_count", "max_vocab", "max_words", "batch_size"):
+            require_positive(getattr(self, option), option.replace("_", "-"))
+        if not 0 < self.mask_rate <= 1:
+            raise ValueError(f"mask-rate must be in (0, 1]; got {self.mask_rate!r}")
+        if not 0 <= self.dropout < 1:
+            raise ValueError(f"dropout must be in [0, 1); got {self.dropout!r}")
+
+    def to_dict(self) -> dict:
+        return {**self.__dict__, "direction": self.direction.value}
+
+
+class ClozeNet(nn.Module):
+    """The shared core over word ids, its outputs scored against the (tied) input embeddings."""
+
+    def __init__(self, core_config: TaggerConfig) -> None:
+        super().__init__()
+        self.core = SequenceTagger(core_config)
+        self.bias = nn.Parameter(torch.zeros(core_config.vocab_sizes[0]))
+
+    @property
+    def config(self) -> TaggerConfig:
+        return self.core.config
+
+    def masked_scores(self, inputs: Tensor, lengths: Tensor, where: Tensor) -> Tensor:
+        """Log-probabilities over the vocabulary at the masked steps ``where`` (B, T) bool -> (N, V)."""
+        vectors = self.core(inputs, lengths)[where]  # (N, E): the per-step Linear of the core
+        logits = vectors @ self.core.embeddings[0].weight.T + self.bias
+        logits[:, [0, MASK_ID]] = -1e4  # never <pad> or <mask> itself; <unk> stands for every rare word
+        return logits.log_softmax(-1)
+
+    def loss(self, batch: Batch) -> Tensor:
+        where = batch.targets > 0
+        scores = self.masked_scores(batch.inputs, batch.lengths, where)
+        return nn.functional.nll_loss(scores, batch.targets[where])
+
+
+def build_net(config: ClozeConfig, vocab_size: int) -> ClozeNet:
+    return ClozeNet(TaggerConfig(n_outputs=config.embedding_dim, vocab_sizes=(vocab_size,),
+                                 embedding_dims=(config.embedding_dim,), hidden=config.hidden,
+                                 direction=config.direction, dropout=config.dropout))
+
+
+def jieba_tokenizer():
+    """A private jieba tokenizer (jieba's global one is the user's), quiet."""
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    return jieba.Tokenizer()
+
+
+def read_sentences(path: str | os.PathLike, format: Format | str | None = None, tokenizer=None) -> list[list[str]]:
+    """Word lists of a training file: ``format`` words/pos/conll read gold words; None (raw text) cuts each
+    line with jieba."""
+    if format is not None:
+        return read_corpus(path, format).sentences
+    tokenizer = tokenizer or jieba_tokenizer()
+    return [[w for w in tokenizer.cut(line) if w.strip()] for line in read_text_lines(path) if line.strip()]
+
+
+def parse_blank(text: str) -> tuple[str, str]:
+    """The text left and right of its one blank (``____``, ``＿＿`` or ``[MASK]``)."""
+    blanks = list(BLANK.finditer(text))
+    if not blanks:
+        raise ValueError("no blank in the text: write the blank as ____ (ASCII or full-width underscores) or [MASK]")
+    if len(blanks) > 1:
+        raise ValueError(f"{len(blanks)} blanks in the text; a cloze fills one blank at a time, so leave one "
+                         "and write the others' words in")
+    return text[: blanks[0].start()], text[blanks[0].end() :]
+
+
+class Cloze:
+    """A trained cloze model: ``fill(text, k)`` and ``rank(text, candidates)``."""
+
+    def __init__(self, net: ClozeNet, config: ClozeConfig, words: Vocabulary, unknown_types: int = 1) -> None:
+        self.net = net.eval()
+        self.config = config
+        self.words = words
+        self.unknown_types = max(unknown_types, 1)  # training word types behind <unk>: they share its probability
+        self._tokenizer = None
+
+    def tokenize(self, text: str) -> list[str]:
+        if self._tokenizer is None:
+            self._tokenizer = jieba_tokenizer()
+        return [w for w in self._tokenizer.cut(text) if w.strip()]
+
+    def pieces(self, word: str) -> list[str]:
+        """``word`` as known words: itself, else its jieba words, else characters for the unknown ones."""
+        if word in self.words.index:
+            return [word]
+        return [p for w in self.tokenize(word) for p in ([w] if w in self.words.index else list(w))]
+
+    @torch.inference_mode()
+    def scores_at(self, sentences: Sequence[Sequence[str]], positions: Sequence[Sequence[int]]) -> list[Tensor]:
+        """Log-probabilities over the vocabulary (rows, V) at the given positions of each word list, the words
+        at those positions replaced by <mask>."""
+        self.net.eval()
+        lengths = torch.tensor([max(len(s), 1) for s in sentences])
+        inputs = torch.zeros(len(sentences), int(lengths.max()), dtype=torch.long)
+        where = torch.zeros_like(inputs, dtype=torch.bool)
+        for row, (sentence, masked) in enumerate(zip(sentences, positions, strict=True)):
+            inputs[row, : len(sentence)] = torch.from_numpy(self.words.ids(sentence))
+            inputs[row, list(masked)] = MASK_ID
+            where[row, list(masked)] = True
+        scores = self.net.masked_scores(inputs, lengths, where)
+        return list(scores.split([len(p) for p in positions]))
+
+    def fill(self, text: str, k: int = 5) -> list[tuple[str, float]]:
+        """The ``k`` likeliest words for the blank, with their probabilities."""
+        left, right = parse_blank(text)
+        before, after = self.tokenize(left), self.tokenize(right)
+        scores = self.scores_at([before + [MASK] + after], [[len(before)]])[0][0].clone()
+        scores[1] = -float("inf")  # <unk> is not a word to offer
+        best = scores.topk(min(k, len(self.words) - MASK_ID - 1))
+        return [(self.words.tokens[i], float(p)) for p, i in zip(best.values.exp(), best.indices, strict=True)]
+
+    def rank(self, text: str, candidates: Iterable[str]) -> list[tuple[str, float]]:
+        """Candidates for the blank, best first, each with its log-probability (summed over its pieces; an
+        unknown piece gets the probability of <unk> shared evenly among the rare words behind it)."""
+        left, right = parse_blank(text)
+        before, after = self.tokenize(left), self.tokenize(right)
+        candidates = [c for c in candidates]
+        if not candidates or any(not c.strip() for c in candidates):
+            raise ValueError("give one or more non-empty candidates")
+        pieces = [self.pieces(c.strip()) for c in candidates]
+        sentences = [before + p + after for p in pieces]
+        positions = [list(range(len(before), len(before) + len(p))) for p in pieces]
+        scores = self.scores_at(sentences, positions)
+        penalty = float(np.log(self.unknown_types))
+        totals = []
+        for row, piece in zip(scores, pieces, strict=True):
+            ids = torch.from_numpy(self.words.ids(piece))
+            totals.append(float(row[torch.arange(len(piece)), ids].sum()) - penalty * int((ids == 1).sum()))
+        return sorted(zip(candidates, totals, strict=True), key=lambda pair: -pair[1])
+
+    def save(self, path: str | os.PathLike, extra: dict | None = None, half: bool = False,
+             extra_files: dict[str, str] | None = None) -> Path:
+        files = {WORDS_FILE: self.words.to_text(), **(extra_files or {})}
+        settings = {"cloze": self.config.to_dict(), "unknown_types": self.unknown_types, **(extra or {})}
+        return save_model(path, self.net, TASK, settings, files, torch.float16 if half else None)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike | None = None, device: str = "cpu") -> Cloze:
+        """The shipped model (no argument) or a model directory."""
+        if path is None:
+            path = Path(__file__).resolve().parent / "models" / SHIPPED
+        net, config = load_model(path, TASK, device, lambda core, _: ClozeNet(core))
+        words = Vocabulary.from_text(read_text_file(path, WORDS_FILE))
+        return cls(net, ClozeConfig(**config["task_config"]["cloze"]), words, config["task_config"]["unknown_types"])
+
+
+@dataclass
+class Masked:
+    """Training pieces as padded id arrays; the words to predict are drawn afresh every epoch."""
+
+    ids: np.ndarray  # (N, T) word ids, 0 = padding
+    lengths: np.ndarray  # (N,)
+    maskable: np.ndarray  # (N, T) bool: real, non-punctuation words
+
+    def batches(self, config: ClozeConfig, generator: torch.Generator) -> list[Batch]:
+        rng = np.random.default_rng(int(torch.randint(0, 2**31, (1,), generator=generator)))
+        noise = np.where(self.maskable, rng.random(self.ids.shape), 2.0)
+        chosen = noise < config.mask_rate
+        chosen[np.arange(len(noise)), noise.argmin(1)] |= self.maskable.any(1)  # at least one a piece
+        targets = np.where(chosen, self.ids, 0)
+        inputs = np.where(chosen, MASK_ID, self.ids)
+        batches = []
+        for rows in length_bucketed(self.lengths, config.batch_size, generator):
+            steps = int(self.lengths[rows].max())
+            batches.append(Batch(torch.from_numpy(inputs[rows, :steps]), torch.from_numpy(targets[rows, :steps]),
+                                 torch.from_numpy(self.lengths[rows])))
+        return batches
+
+
+def encode_pieces(sentences: Iterable[Sequence[str]], words: Vocabulary, max_words: int) -> Masked:
+    pieces = [s[i : i + max_words] for s in sentences for i in range(0, len(s), max_words)]
+    pieces = [p for p in pieces if any(not is_punctuation(w) for w in p)]
+    if not pieces:
+        raise ValueError("no training sentences with words to mask")
+    steps = max(len(p) for p in pieces)
+    ids = np.zeros((len(pieces), steps), dtype=np.int64)
+    maskable = np.zeros((len(pieces), steps), dtype=bool)
+    for row, piece in enumerate(pieces):
+        ids[row, : len(piece)] = words.ids(piece)
+        maskable[row, : len(piece)] = [not is_punctuation(w) for w in piece]
+    return Masked(ids, np.array([len(p) for p in pieces], dtype=np.int64), maskable)
+
+
+def build_vocabulary(sentences: Iterable[Sequence[str]], config: ClozeConfig) -> tuple[Vocabulary, int]:
+    """Words by frequency (after <pad>, <unk>, <mask>), and how many training word types fell to <unk>."""
+    counts = Counter(w for s in sentences for w in s)
+    words = Vocabulary([MASK, *Vocabulary.build(counts, config.min_count, config.max_vocab).tokens[2:]])
+    return words, len(counts) - (len(words) - 3)
+
+
+def train_cloze(train: Sequence[Sequence[str]], dev: Sequence[Sequence[str]], save_dir: str | os.PathLike | None,
+                config: ClozeConfig | None = None, train_config: TrainConfig | None = None) -> tuple[Cloze, FitResult]:
+    """Train on word lists; select on accuracy@1 at one seeded masked word per dev sentence."""
+    config = config or ClozeConfig()
+    train_config = train_config or TrainConfig(epochs=3, lr=2e-3)
+    words, unknown_types = build_vocabulary(train, config)
+    torch.manual_seed(train_config.seed)
+    model = Cloze(build_net(config, len(words)), config, words, unknown_types)
+    data = encode_pieces(train, words, config.max_words)
+    logger.info("cloze: %d training pieces, vocabulary of %d words", len(data.ids), len(words))
+    probes = make_probes(dev, words, n=2000, seed=train_config.seed)
+
+    def evaluate(net: ClozeNet) -> dict[str, float]:
+        return {k: v for k, v in evaluate_cloze(model, probes).items() if k in ("acc1", "acc5", "mrr")}
+
+    on_best = None
+    if save_dir is not None:
+        settings = {"train": config_dict(train_config)}
+
+        def on_best(net: ClozeNet) -> None:
+            model.save(Path(save_dir) / "model", settings)
+
+    result = fit(model.net, lambda generator: data.batches(config, generator), ClozeNet.loss, train_config,
+                 evaluate, "acc1", save_dir, on_best)
+    model.net.eval()
+    return model, result
+
+
+@dataclass
+class Probe:
+    """One evaluation item: a sentence, the masked position, and four distractors of similar frequency."""
+
+    words: list[str]
+    position: int
+    distractors: list[str]
+
+
+def make_probes(sentences: Sequence[Sequence[str]], vocabulary: Vocabulary, n: int, seed: int) -> list[Probe]:
+    """``n`` items: seeded random sentences, one seeded random non-punctuation word masked in each (one item
+    per sentence). Distractors are the vocabulary words nearest the answer in frequency rank (the vocabulary is
+    sorted by frequency); an unknown answer gets the rarest words."""
+    rng = np.random.default_rng(seed)
+    candidates = [s for s in sentences if len(s) >= 2 and any(not is_punctuation(w) for w in s)]
+    probes = []
+    top = len(vocabulary.tokens)
+    for index in rng.permutation(len(candidates))[:n]:
+        sentence = list(candidates[index])
+        options = [i for i, w in enumerate(sentence) if not is_punctuation(w)]
+        position = options[int(rng.integers(len(options)))]
+        rank = vocabulary.index.get(sentence[position], top - 3)
+        near = [i for i in range(max(MASK_ID + 1, rank - 4), min(top, rank + 5)) if i != rank]
+        near = sorted(near, key=lambda i: (abs(i - rank), i))[:4]
+        probes.append(Probe(sentence, position, [vocabulary.tokens[i] for i in near]))
+    return probes
+
+
+def evaluate_cloze(model: Cloze, probes: Sequence[Probe], batch: int = 256) -> dict[str, float]:
+    """accuracy@1, accuracy@5 and MRR over the whole vocabulary (an unknown answer counts as a miss), and
+    accuracy at picking the answer among it and its 4 distractors (all scored as in :meth:`Cloze.rank`)."""
+    hits1 = hits5 = reciprocal = five_way = 0.0
+    for start in range(0, len(probes), batch):
+        chunk = probes[start : start + batch]
+        scores = model.scores_at([p.words for p in chunk], [[p.position] for p in chunk])
+        for probe, row in zip(chunk, scores, strict=True):
+            row = row[0].clone()
+            row[1] = -float("inf")  # <unk> is never offered
+            answer = model.words.index.get(probe.words[probe.position], 1)
+            if answer > MASK_ID:
+                rank = int((row > row[answer]).sum()) + 1
+                hits1 += rank == 1
+                hits5 += rank <= 5
+                reciprocal += 1 / rank
+            options = [answer] + [model.words.index[w] for w in probe.distractors]
+            five_way += int(row[options].argmax()) == 0 and answer > MASK_ID
+    n = max(len(probes), 1)
+    return {"acc1": hits1 / n, "acc5": hits5 / n, "mrr": reciprocal / n, "five_way": five_way / n, "n": len(probes)}
+
+
+def unigram_baseline(probes: Sequence[Probe], vocabulary: Vocabulary) -> dict[str, float]:
+    """The same metrics for always answering by frequency (the vocabulary's order)."""
+    hits1 = hits5 = reciprocal = five_way = 0.0
+    for probe in probes:
+        answer = vocabulary.index.get(probe.words[probe.position], 1)
+        if answer > MASK_ID:
+            rank = answer - MASK_ID
+            hits1 += rank == 1
+            hits5 += rank <= 5
+            reciprocal += 1 / rank
+            five_way += all(answer < vocabulary.index[w] for w in probe.distractors)
+    n = max(len(probes), 1)
+    return {"acc1": hits1 / n, "acc5": hits5 / n, "mrr": reciprocal / n, "five_way": five_way / n, "n": len(probes)}
