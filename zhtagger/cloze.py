@@ -15,6 +15,7 @@ log-probabilities at their masks (the pseudo-log-likelihood of masked language m
 from __future__ import annotations
 
 import logging
+import math
 import os
 import re
 import unicodedata
@@ -61,11 +62,14 @@ class ClozeConfig:
     max_words: int = 64  # longer sentences are cut into pieces this long for training
     mask_rate: float = 0.15  # share of the (non-punctuation) words masked in a training sentence, at least one
     batch_size: int = 64
+    sampled: int = 2048  # > 0: train with a sampled softmax over this many words a batch; 0: the full softmax
 
     def __post_init__(self) -> None:
         self.direction = parse_enum(Direction, self.direction, "direction")
         for option in ("embedding_dim", "hidden", "min_count", "max_vocab", "max_words", "batch_size"):
             require_positive(getattr(self, option), option.replace("_", "-"))
+        if self.sampled < 0:
+            raise ValueError(f"sampled must be >= 0; got {self.sampled!r}")
         if not 0 < self.mask_rate <= 1:
             raise ValueError(f"mask-rate must be in (0, 1]; got {self.mask_rate!r}")
         if not 0 <= self.dropout < 1:
@@ -78,10 +82,11 @@ class ClozeConfig:
 class ClozeNet(nn.Module):
     """The shared core over word ids, its outputs scored against the (tied) input embeddings."""
 
-    def __init__(self, core_config: TaggerConfig) -> None:
+    def __init__(self, core_config: TaggerConfig, sampled: int = 0) -> None:
         super().__init__()
         self.core = SequenceTagger(core_config)
         self.bias = nn.Parameter(torch.zeros(core_config.vocab_sizes[0]))
+        self.sampled = sampled  # training only: the size of the sampled softmax (0: full softmax)
 
     @property
     def config(self) -> TaggerConfig:
@@ -96,14 +101,35 @@ class ClozeNet(nn.Module):
 
     def loss(self, batch: Batch) -> Tensor:
         where = batch.targets > 0
-        scores = self.masked_scores(batch.inputs, batch.lengths, where)
-        return nn.functional.nll_loss(scores, batch.targets[where])
+        if not (self.training and self.sampled):
+            return nn.functional.nll_loss(self.masked_scores(batch.inputs, batch.lengths, where), batch.targets[where])
+        return self.sampled_loss(self.core(batch.inputs, batch.lengths)[where], batch.targets[where])
+
+    def sampled_loss(self, vectors: Tensor, targets: Tensor) -> Tensor:
+        """Sampled softmax (Jean et al. 2015): the answer against ``self.sampled`` words drawn from a Zipf
+        (log-uniform) distribution over the frequency-sorted vocabulary, scores corrected by the log of each
+        word's expected count; the answer drawn as a sample is left out. The output layer then costs
+        ``sampled`` words a batch instead of the whole vocabulary (measured in scripts/bench_cloze.py)."""
+        words = self.bias.numel() - (MASK_ID + 1)  # real words, ids MASK_ID + 1 ... by falling frequency
+        draws = (torch.rand(self.sampled, device=vectors.device) * math.log(words + 1)).exp().long() - 1
+        samples = draws.clamp(0, words - 1) + MASK_ID + 1
+
+        def log_expected(ids: Tensor) -> Tensor:  # log(S * Q(id)), Q(r) = log((r + 2) / (r + 1)) / log(V + 1)
+            rank = (ids - MASK_ID - 1).clamp(min=0).float()
+            return math.log(self.sampled) + torch.log(torch.log1p(1 / (rank + 1)) / math.log(words + 1))
+
+        table = self.core.embeddings[0].weight
+        true = (vectors * table[targets]).sum(-1) + self.bias[targets] - log_expected(targets)  # (N,)
+        sampled = vectors @ table[samples].T + self.bias[samples] - log_expected(samples)  # (N, S)
+        sampled = sampled.masked_fill(samples.unsqueeze(0) == targets.unsqueeze(1), -1e4)
+        logits = torch.cat([true.unsqueeze(1), sampled], dim=1)
+        return nn.functional.cross_entropy(logits, torch.zeros_like(targets))
 
 
 def build_net(config: ClozeConfig, vocab_size: int) -> ClozeNet:
     return ClozeNet(TaggerConfig(n_outputs=config.embedding_dim, vocab_sizes=(vocab_size,),
                                  embedding_dims=(config.embedding_dim,), hidden=config.hidden,
-                                 direction=config.direction, dropout=config.dropout))
+                                 direction=config.direction, dropout=config.dropout), config.sampled)
 
 
 def jieba_tokenizer():
