@@ -52,7 +52,7 @@ EXAMPLE_CANDIDATES = ["去医院", "睡觉", "请假", "休息"]
 
 def settings() -> tuple[ClozeConfig, TrainConfig]:
     return ClozeConfig(embedding_dim=128, hidden=192, min_count=3, max_vocab=50_000), \
-        TrainConfig(epochs=3, lr=2e-3, lr_decay=0.7, seed=SEED, quiet=True)
+        TrainConfig(epochs=8, lr=2e-3, lr_decay=0.8, seed=SEED, quiet=True)
 
 
 def main() -> None:

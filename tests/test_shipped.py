@@ -4,6 +4,7 @@ import io
 import sys
 
 import pytest
+import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -157,3 +158,12 @@ def test_datasets_map_through_lcut_batch():
     ds = Dataset.from_dict({"text": texts})
     ds = ds.map(lambda batch: {"words": zhtagger.lcut_batch(batch["text"])}, batched=True, batch_size=2)
     assert ds["words"] == zhtagger.lcut_batch(texts)
+
+
+def test_precision_choices(tmp_path):
+    assert Segmenter.load(precision="float32").net.core.output.weight.dtype == torch.float32
+    fast = Segmenter.load(precision="bfloat16")
+    assert fast.net.core.output.weight.dtype == torch.bfloat16
+    assert fast.lcut("我爱北京天安门") == ["我", "爱", "北京", "天安门"]
+    with pytest.raises(ValueError, match="precision must be auto, float32 or bfloat16"):
+        Segmenter.load(precision="int8")
