@@ -6,6 +6,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
+from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
 from pathlib import Path
@@ -61,8 +62,13 @@ def segment_lines(lines: Iterable[str], segmenter, batch_size: int = 1000, worke
         return
     context = multiprocessing.get_context("spawn")  # fork is unsafe once torch has started its threads
     with context.Pool(workers, initializer=start_worker, initargs=(model, list(userdicts))) as pool:
-        for tokens in pool.imap(segment_batch, batched(lines, batch_size)):
-            yield from tokens
+        pending: deque = deque()  # at most 2 batches a worker in flight: memory stays bounded (Pool.imap
+        for batch in batched(lines, batch_size):  # would read the whole input ahead)
+            pending.append(pool.apply_async(segment_batch, (batch,)))
+            if len(pending) >= 2 * workers:
+                yield from pending.popleft().get()
+        while pending:
+            yield from pending.popleft().get()
 
 
 _worker_segmenter = None
