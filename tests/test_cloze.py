@@ -128,3 +128,22 @@ def test_cli_cloze_and_train(tiny_cloze, tmp_path, capsys):
     assert main(["train", "cloze", "--train", str(train), "--format", "words", "--out", str(tmp_path / "run"),
                  "--embedding-dim", "8", "--hidden", "8", "--epochs", "1", "--min-count", "1", "-q"]) == 0
     assert Cloze.load(tmp_path / "run" / "model").fill("我____饭", k=3)
+
+
+def test_sampler_draws_as_often_as_its_correction_assumes():
+    from zhtagger.cloze import log_expected_counts, sample_words
+
+    torch.manual_seed(0)
+    vocab, draws = 40, 200_000
+    counts = torch.bincount(sample_words(draws, vocab), minlength=vocab).float()
+    assert counts[0] == 0 and counts[MASK_ID] == 0  # never <pad> or <mask>; <unk> (id 1) is drawn
+    for word in (1, 3, 4, 10, 39):
+        expected = log_expected_counts(torch.tensor([word]), draws, vocab).exp().item()
+        assert abs(counts[word].item() - expected) < 0.05 * expected + 30, (word, counts[word], expected)
+
+
+def test_fill_gives_a_probability_distribution_over_words(tiny_cloze):
+    model, _ = tiny_cloze
+    filled = model.fill("他明天____自行车。", k=len(model.words))
+    assert abs(sum(p for _, p in filled) - 1) < 1e-3 and filled[0][1] > 0.5
+    assert not {"。", "<unk>", "<mask>", "<pad>"} & {w for w, _ in filled}

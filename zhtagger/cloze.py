@@ -22,6 +22,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -110,20 +111,33 @@ class ClozeNet(nn.Module):
         (log-uniform) distribution over the frequency-sorted vocabulary, scores corrected by the log of each
         word's expected count; the answer drawn as a sample is left out. The output layer then costs
         ``sampled`` words a batch instead of the whole vocabulary (measured in scripts/bench_cloze.py)."""
-        words = self.bias.numel() - (MASK_ID + 1)  # real words, ids MASK_ID + 1 ... by falling frequency
-        draws = (torch.rand(self.sampled, device=vectors.device) * math.log(words + 1)).exp().long() - 1
-        samples = draws.clamp(0, words - 1) + MASK_ID + 1
-
-        def log_expected(ids: Tensor) -> Tensor:  # log(S * Q(id)), Q(r) = log((r + 2) / (r + 1)) / log(V + 1)
-            rank = (ids - MASK_ID - 1).clamp(min=0).float()
-            return math.log(self.sampled) + torch.log(torch.log1p(1 / (rank + 1)) / math.log(words + 1))
-
+        samples = sample_words(self.sampled, self.bias.numel(), vectors.device)
+        log_expected = partial(log_expected_counts, samples=self.sampled, vocab_size=self.bias.numel())
         table = self.core.embeddings[0].weight
         true = (vectors * table[targets]).sum(-1) + self.bias[targets] - log_expected(targets)  # (N,)
         sampled = vectors @ table[samples].T + self.bias[samples] - log_expected(samples)  # (N, S)
         sampled = sampled.masked_fill(samples.unsqueeze(0) == targets.unsqueeze(1), -1e4)
         logits = torch.cat([true.unsqueeze(1), sampled], dim=1)
         return nn.functional.cross_entropy(logits, torch.zeros_like(targets))
+
+
+# The sampled softmax draws from a Zipf (log-uniform) distribution over ranks: <unk> first (it stands for
+# every rare word, so it is frequent), then the words by falling frequency (ids MASK_ID + 1, ...).
+def sample_words(count: int, vocab_size: int, device: torch.device | str = "cpu") -> Tensor:
+    ranks = sampling_ranks(vocab_size)
+    draws = (torch.rand(count, device=device) * math.log(ranks + 1)).exp().long() - 1
+    rank = draws.clamp(0, ranks - 1)
+    return torch.where(rank == 0, 1, rank + MASK_ID)
+
+
+def log_expected_counts(ids: Tensor, samples: int, vocab_size: int) -> Tensor:
+    """log(samples * Q(id)), with Q(rank) = log((rank + 2) / (rank + 1)) / log(ranks + 1)."""
+    rank = torch.where(ids == 1, 0, ids - MASK_ID).float()
+    return math.log(samples) + torch.log(torch.log1p(1 / (rank + 1)) / math.log(sampling_ranks(vocab_size) + 1))
+
+
+def sampling_ranks(vocab_size: int) -> int:
+    return vocab_size - MASK_ID  # <unk> and the real words
 
 
 def build_net(config: ClozeConfig, vocab_size: int) -> ClozeNet:
@@ -169,6 +183,14 @@ class Cloze:
         self.words = words
         self.unknown_types = max(unknown_types, 1)  # training word types behind <unk>: they share its probability
         self._tokenizer = None
+        self._not_answers = None
+
+    def not_answers(self) -> Tensor:
+        """Ids never offered as a fill-in: <pad>, <unk>, <mask> and punctuation."""
+        if self._not_answers is None:
+            self._not_answers = torch.tensor([i for i, w in enumerate(self.words.tokens)
+                                              if i <= MASK_ID or is_punctuation(w)], dtype=torch.long)
+        return self._not_answers
 
     def tokenize(self, text: str) -> list[str]:
         if self._tokenizer is None:
@@ -201,8 +223,8 @@ class Cloze:
         left, right = parse_blank(text)
         before, after = self.tokenize(left), self.tokenize(right)
         scores = self.scores_at([before + [MASK] + after], [[len(before)]])[0][0].clone()
-        scores[1] = -float("inf")  # <unk> is not a word to offer
-        best = scores.topk(min(k, len(self.words) - MASK_ID - 1))
+        scores[self.not_answers()] = -float("inf")
+        best = scores.topk(min(k, len(self.words) - len(self.not_answers())))
         return [(self.words.tokens[i], float(p)) for p, i in zip(best.values.exp(), best.indices, strict=True)]
 
     def rank(self, text: str, candidates: Iterable[str]) -> list[tuple[str, float]]:
@@ -321,22 +343,28 @@ class Probe:
     distractors: list[str]
 
 
+def content_words(vocabulary: Vocabulary) -> list[int]:
+    """Ids of the vocabulary's words that can be answers (not punctuation), most frequent first."""
+    return [i for i in range(MASK_ID + 1, len(vocabulary)) if not is_punctuation(vocabulary.tokens[i])]
+
+
 def make_probes(sentences: Sequence[Sequence[str]], vocabulary: Vocabulary, n: int, seed: int) -> list[Probe]:
     """``n`` items: seeded random sentences, one seeded random non-punctuation word masked in each (one item
-    per sentence). Distractors are the vocabulary words nearest the answer in frequency rank (the vocabulary is
-    sorted by frequency); an unknown answer gets the rarest words."""
+    per sentence). Distractors are the 4 words nearest the answer in frequency rank among the vocabulary's
+    non-punctuation words; an unknown answer gets the rarest ones."""
     rng = np.random.default_rng(seed)
     candidates = [s for s in sentences if len(s) >= 2 and any(not is_punctuation(w) for w in s)]
+    content = content_words(vocabulary)
+    place = {word_id: rank for rank, word_id in enumerate(content)}
     probes = []
-    top = len(vocabulary.tokens)
     for index in rng.permutation(len(candidates))[:n]:
         sentence = list(candidates[index])
         options = [i for i, w in enumerate(sentence) if not is_punctuation(w)]
         position = options[int(rng.integers(len(options)))]
-        rank = vocabulary.index.get(sentence[position], top - 3)
-        near = [i for i in range(max(MASK_ID + 1, rank - 4), min(top, rank + 5)) if i != rank]
-        near = sorted(near, key=lambda i: (abs(i - rank), i))[:4]
-        probes.append(Probe(sentence, position, [vocabulary.tokens[i] for i in near]))
+        rank = place.get(vocabulary.index.get(sentence[position], -1), len(content))
+        near = sorted((r for r in range(max(0, rank - 4), min(len(content), rank + 5)) if r != rank),
+                      key=lambda r: (abs(r - rank), r))[:4]
+        probes.append(Probe(sentence, position, [vocabulary.tokens[content[r]] for r in near]))
     return probes
 
 
@@ -349,7 +377,7 @@ def evaluate_cloze(model: Cloze, probes: Sequence[Probe], batch: int = 256) -> d
         scores = model.scores_at([p.words for p in chunk], [[p.position] for p in chunk])
         for probe, row in zip(chunk, scores, strict=True):
             row = row[0].clone()
-            row[1] = -float("inf")  # <unk> is never offered
+            row[model.not_answers()] = -float("inf")  # as in fill: words only
             answer = model.words.index.get(probe.words[probe.position], 1)
             if answer > MASK_ID:
                 rank = int((row > row[answer]).sum()) + 1
@@ -363,15 +391,15 @@ def evaluate_cloze(model: Cloze, probes: Sequence[Probe], batch: int = 256) -> d
 
 
 def unigram_baseline(probes: Sequence[Probe], vocabulary: Vocabulary) -> dict[str, float]:
-    """The same metrics for always answering by frequency (the vocabulary's order)."""
+    """The same metrics for always answering by frequency (non-punctuation words, most frequent first)."""
+    place = {word_id: rank + 1 for rank, word_id in enumerate(content_words(vocabulary))}
     hits1 = hits5 = reciprocal = five_way = 0.0
     for probe in probes:
-        answer = vocabulary.index.get(probe.words[probe.position], 1)
-        if answer > MASK_ID:
-            rank = answer - MASK_ID
+        rank = place.get(vocabulary.index.get(probe.words[probe.position], -1))
+        if rank is not None:
             hits1 += rank == 1
             hits5 += rank <= 5
             reciprocal += 1 / rank
-            five_way += all(answer < vocabulary.index[w] for w in probe.distractors)
+            five_way += all(rank < place[vocabulary.index[w]] for w in probe.distractors)
     n = max(len(probes), 1)
     return {"acc1": hits1 / n, "acc5": hits5 / n, "mrr": reciprocal / n, "five_way": five_way / n, "n": len(probes)}
