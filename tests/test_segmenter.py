@@ -1,5 +1,6 @@
 import json
 
+import numpy as np
 import pytest
 
 from zhtagger.cli import main
@@ -138,3 +139,15 @@ def test_datasets_encoding_equals_direct_encoding(tiny_segmenter, tiny_corpus, t
     direct = segmenter.encode(["".join(s) for s in sentences], [words_to_tags(s) for s in sentences])
     for name in ("ids", "tags", "offsets"):
         assert np.array_equal(getattr(via_datasets, name), getattr(direct, name))
+
+
+def test_vectorised_token_codes_equal_one_by_one():
+    from zhtagger.segment.vocab import END, Vocabulary, bigram_codes, char_codes, token_code, token_codes
+
+    tokens = Vocabulary(["北", "北京", "京" + END, "a", "ab", "😀", "😀x", "\ud800", "abc"]).tokens
+    assert token_codes(tokens).tolist() == [token_code(t) for t in tokens]
+    vocab = Vocabulary(["京" + END, "北京", "北"])
+    codes = char_codes("北京")
+    assert vocab.code_ids(codes).tolist() == [vocab.index["北"], 1]
+    bigram_ids = vocab.code_ids(bigram_codes(codes, np.array([0, 2])))
+    assert bigram_ids.tolist() == [vocab.index["北京"], vocab.index["京" + END]]

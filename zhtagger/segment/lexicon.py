@@ -40,7 +40,7 @@ class Lexicon:
         for size in range(2, MAX_WORD + 1):
             first = starts[lengths == size]
             if len(first):
-                self.hashes[size] = np.unique(fold_hash([codes[first + k] for k in range(size)]))
+                self.hashes[size] = np.sort(fold_hash([codes[first + k] for k in range(size)]))
 
     @classmethod
     def jieba_default(cls) -> Lexicon:
