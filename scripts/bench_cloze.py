@@ -50,9 +50,9 @@ EXAMPLE = "我今天不舒服，我打算____一天。"
 EXAMPLE_CANDIDATES = ["去医院", "睡觉", "请假", "休息"]
 
 
-def settings() -> tuple[ClozeConfig, TrainConfig]:
+def settings(epochs: int, resume: bool) -> tuple[ClozeConfig, TrainConfig]:
     return ClozeConfig(embedding_dim=128, hidden=192, min_count=3, max_vocab=50_000), \
-        TrainConfig(epochs=8, lr=2e-3, lr_decay=0.8, seed=SEED, quiet=True)
+        TrainConfig(epochs=epochs, lr=2e-3, lr_decay=0.8, seed=SEED, quiet=True, resume=resume)
 
 
 def main() -> None:
@@ -63,6 +63,8 @@ def main() -> None:
     parser.add_argument("--results", type=Path, default=ROOT / "results")
     parser.add_argument("--reuse", action="store_true", help="evaluate already trained models in RUNS if present")
     parser.add_argument("--ship", action="store_true", help="copy the bidirectional model into zhtagger/models")
+    parser.add_argument("--epochs", type=int, default=12, help="the same for every direction (default 12)")
+    parser.add_argument("--resume", action="store_true", help="continue runs in RUNS from their checkpoints")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
 
@@ -70,7 +72,7 @@ def main() -> None:
     train = [s for path, form in TRAIN for s in read_sentences(args.data / path, form, tokenizer)]
     dev = read_sentences(args.data / DEV, "words")
     test = {path: read_sentences(args.data / path, "words") for path in TEST}
-    config, train_config = settings()
+    config, train_config = settings(args.epochs, args.resume)
     words, _ = build_vocabulary(train, config)
     probes = {path: make_probes(sentences, words, PROBES_PER_TEST, SEED) for path, sentences in test.items()}
     all_probes = [p for items in probes.values() for p in items]
@@ -113,6 +115,7 @@ def output_layer_cost(model: Cloze, train: list[list[str]], repeats: int = 5) ->
     data = encode_pieces(train[:5000], model.words, model.config.max_words)
     batch = data.batches(model.config, torch.Generator().manual_seed(0))[0]
     net = model.net.train()
+    net.sampled = model.config.sampled  # a loaded model leaves it 0 (inference needs no sampling)
     weight, bias = net.core.embeddings[0].weight, net.bias
 
     def timed(step) -> float:

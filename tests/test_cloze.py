@@ -147,3 +147,11 @@ def test_fill_gives_a_probability_distribution_over_words(tiny_cloze):
     filled = model.fill("他明天____自行车。", k=len(model.words))
     assert abs(sum(p for _, p in filled) - 1) < 1e-3 and filled[0][1] > 0.5
     assert not {"。", "<unk>", "<mask>", "<pad>"} & {w for w, _ in filled}
+
+
+def test_the_shipped_model_uses_the_right_context():
+    model = Cloze.load()  # package data, offline
+    ranked = [word for word, _ in model.rank("我今天不舒服，我打算____一天。", ["去医院", "睡觉", "请假", "休息"])]
+    assert ranked[-1] == "去医院"
+    words = [word for word, _ in model.fill("中国的首都是____。", k=5)]
+    assert len(words) == 5 and all(not w.isspace() for w in words)
