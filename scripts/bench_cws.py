@@ -20,7 +20,7 @@ from zhtagger.segment.corpus import read_corpus
 from zhtagger.segment.network import Decoder, SegmenterConfig
 from zhtagger.segment.scoring import read_word_list, score
 from zhtagger.segment.segmenter import Segmenter, train_segmenter
-from zhtagger.training import TrainConfig
+from zhtagger.training import TrainConfig, hold_out
 
 CORPORA = {
     "ctb6": {"train": "ctb6/train.txt", "dev": "ctb6/dev.txt", "test": "ctb6/test.txt", "words": None},
@@ -119,7 +119,7 @@ def dev_sentences(name: str, args) -> list[list[str]]:
     if spec["dev"]:
         return read_corpus(args.data / spec["dev"]).sentences
     sentences = read_corpus(args.data / spec["train"]).sentences
-    return sentences[-max(1, len(sentences) // 20) :]  # the same hold-out train_segmenter makes
+    return hold_out(sentences)[1]  # the same hold-out train_segmenter makes
 
 
 def jieba_scores(test: list[list[str]], words: set[str]) -> dict:

@@ -309,12 +309,9 @@ def run_train_cloze(args: argparse.Namespace) -> int:
     tokenizer = jieba_tokenizer() if args.format == "raw" else None
     form = None if args.format == "raw" else args.format
     train = [s for path in args.train for s in read_sentences(path, form, tokenizer)]
-    if args.dev:
-        dev = read_sentences(args.dev, form, tokenizer)
-    else:
-        cut = max(1, len(train) // 20)
-        train, dev = train[:-cut], train[-cut:]
-    print(f"{len(train):,} training sentences, {len(dev):,} dev sentences")
+    dev = read_sentences(args.dev, form, tokenizer) if args.dev else None
+    print(f"{len(train):,} sentences read for training" + (f", {len(dev):,} for dev" if dev else
+                                                           " (the last 5% held out for dev)"))
     _, result = train_cloze(train, dev, args.out, config, train_config)
     for entry in result.history:
         print(f"epoch {entry['epoch']}: train loss {entry['train_loss']:.4f}, dev accuracy@1 {entry['acc1']:.4f}, "
@@ -324,8 +321,10 @@ def run_train_cloze(args: argparse.Namespace) -> int:
 
 
 def run_train(args: argparse.Namespace) -> int:
-    if args.task == "cloze":
-        return run_train_cloze(args)
+    return {"segment": run_train_segment, "cloze": run_train_cloze}[args.task](args)
+
+
+def run_train_segment(args: argparse.Namespace) -> int:
     from zhtagger.segment.network import SegmenterConfig
     from zhtagger.segment.segmenter import train_segmenter
     from zhtagger.training import TrainConfig

@@ -33,7 +33,7 @@ from zhtagger.model import Direction, SequenceTagger, TaggerConfig, parse_enum, 
 from zhtagger.modeldir import load_model, read_text_file, save_model
 from zhtagger.segment.corpus import Format, read_corpus, read_text_lines
 from zhtagger.segment.vocab import Vocabulary
-from zhtagger.training import Batch, FitResult, TrainConfig, config_dict, fit, length_bucketed
+from zhtagger.training import Batch, FitResult, TrainConfig, config_dict, fit, hold_out, length_bucketed
 
 logger = logging.getLogger(__name__)
 
@@ -306,9 +306,13 @@ def build_vocabulary(sentences: Iterable[Sequence[str]], config: ClozeConfig) ->
     return words, len(counts) - (len(words) - 3)
 
 
-def train_cloze(train: Sequence[Sequence[str]], dev: Sequence[Sequence[str]], save_dir: str | os.PathLike | None,
-                config: ClozeConfig | None = None, train_config: TrainConfig | None = None) -> tuple[Cloze, FitResult]:
-    """Train on word lists; select on accuracy@1 at one seeded masked word per dev sentence."""
+def train_cloze(train: Sequence[Sequence[str]], dev: Sequence[Sequence[str]] | None,
+                save_dir: str | os.PathLike | None, config: ClozeConfig | None = None,
+                train_config: TrainConfig | None = None) -> tuple[Cloze, FitResult]:
+    """Train on word lists; select on accuracy@1 at one seeded masked word per dev sentence (without ``dev``,
+    the last 5% of ``train`` is held out)."""
+    if dev is None:
+        train, dev = hold_out(list(train))
     config = config or ClozeConfig()
     train_config = train_config or TrainConfig(epochs=3, lr=2e-3)
     words, unknown_types = build_vocabulary(train, config)

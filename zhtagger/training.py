@@ -61,6 +61,14 @@ def length_mask(lengths: Tensor, steps: int) -> Tensor:
     return torch.arange(steps, device=lengths.device).unsqueeze(0) < lengths.unsqueeze(1)
 
 
+def hold_out(sentences: list, share: int = 20) -> tuple[list, list]:
+    """(train, dev): the last 1/``share`` (5%) of ``sentences`` held out for model selection."""
+    if len(sentences) < 2:
+        raise ValueError("need at least 2 training sentences to hold out a dev set; give --dev")
+    cut = max(1, len(sentences) // share)
+    return sentences[:-cut], sentences[-cut:]
+
+
 def length_bucketed(lengths: np.ndarray, batch_size: int, generator: torch.Generator) -> list[np.ndarray]:
     """One shuffled epoch of batches (row numbers) of similar lengths, so little padding: shuffle, sort pools
     of 50 batches by length, cut into batches, shuffle the batches."""

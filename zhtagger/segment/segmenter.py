@@ -19,7 +19,7 @@ from zhtagger.segment.spans import Kind, allowed_tags, split_spans
 from zhtagger.segment.tags import tags_to_words, words_to_tags
 from zhtagger.segment.userdict import UserDictionary
 from zhtagger.segment.vocab import Vocabulary, bigram_codes, bigrams, char_codes
-from zhtagger.training import FitResult, TrainConfig, config_dict, fit, length_mask
+from zhtagger.training import FitResult, TrainConfig, config_dict, fit, hold_out, length_mask
 
 logger = logging.getLogger(__name__)
 
@@ -266,13 +266,7 @@ def train_segmenter(
     config = config or SegmenterConfig()
     train_config = train_config or TrainConfig(epochs=10, lr=2e-3)
     sentences = as_sentences(train, format)
-    if dev is None:
-        cut = max(1, len(sentences) // 20)
-        if len(sentences) < 2:
-            raise ValueError("need at least 2 training sentences to hold out a dev set; give --dev")
-        sentences, dev_sentences = sentences[:-cut], sentences[-cut:]
-    else:
-        dev_sentences = as_sentences(dev, format)
+    sentences, dev_sentences = hold_out(sentences) if dev is None else (sentences, as_sentences(dev, format))
     pieces = [piece for sentence in sentences for piece in split_long(sentence, config.max_chars)]
     texts = ["".join(piece) for piece in pieces]
     # raw text: whitespace removed, so segmented corpora serve as raw text too
