@@ -22,6 +22,7 @@ import shutil
 import time
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from zhtagger.cloze import (
@@ -32,7 +33,9 @@ from zhtagger.cloze import (
     evaluate_cloze,
     jieba_tokenizer,
     make_probes,
+    probe_ranks,
     read_sentences,
+    summarise,
     train_cloze,
     unigram_baseline,
 )
@@ -50,9 +53,11 @@ EXAMPLE = "我今天不舒服，我打算____一天。"
 EXAMPLE_CANDIDATES = ["去医院", "睡觉", "请假", "休息"]
 
 
-def settings(epochs: int, resume: bool) -> tuple[ClozeConfig, TrainConfig]:
-    return ClozeConfig(embedding_dim=128, hidden=192, min_count=3, max_vocab=50_000), \
-        TrainConfig(epochs=epochs, lr=2e-3, lr_decay=0.8, seed=SEED, quiet=True, resume=resume)
+def settings(args: argparse.Namespace) -> tuple[ClozeConfig, TrainConfig]:
+    return ClozeConfig(embedding_dim=args.embedding_dim, hidden=args.hidden, dropout=args.dropout, min_count=3,
+                       max_vocab=50_000), \
+        TrainConfig(epochs=args.epochs, lr=2e-3, lr_decay=0.8, average=args.average, seed=SEED,
+                    quiet=True, resume=args.resume)
 
 
 def main() -> None:
@@ -64,6 +69,10 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="evaluate already trained models in RUNS if present")
     parser.add_argument("--ship", action="store_true", help="copy the bidirectional model into zhtagger/models")
     parser.add_argument("--epochs", type=int, default=12, help="the same for every direction (default 12)")
+    parser.add_argument("--embedding-dim", type=int, default=128, help="word vectors, tied to the output (default 128)")
+    parser.add_argument("--hidden", type=int, default=192, help="LSTM units a direction (default 192)")
+    parser.add_argument("--dropout", type=float, default=0.2, help="default 0.2")
+    parser.add_argument("--average", type=float, default=0.0, help="moving average of the weights (decay a step)")
     parser.add_argument("--resume", action="store_true", help="continue runs in RUNS from their checkpoints")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
@@ -72,7 +81,7 @@ def main() -> None:
     train = [s for path, form in TRAIN for s in read_sentences(args.data / path, form, tokenizer)]
     dev = read_sentences(args.data / DEV, "words")
     test = {path: read_sentences(args.data / path, "words") for path in TEST}
-    config, train_config = settings(args.epochs, args.resume)
+    config, train_config = settings(args)
     words, _ = build_vocabulary(train, config)
     probes = {path: make_probes(sentences, words, PROBES_PER_TEST, SEED) for path, sentences in test.items()}
     all_probes = [p for items in probes.values() for p in items]
@@ -92,8 +101,10 @@ def main() -> None:
                                         train_config)
             model, history = Cloze.load(run / "model"), result.history  # the best epoch on dev
         wall = (time.perf_counter() - started) / 60
+        ranks, five_way = probe_ranks(model, all_probes)
         results[direction] = {
-            "label": f"{direction} LSTM", "test": evaluate_cloze(model, all_probes),
+            "label": f"{direction} LSTM", "test": summarise(ranks, five_way),
+            "top1": "".join("1" if rank == 1 else "0" for rank in ranks),  # per test item, for the interval
             "by_test": {k: evaluate_cloze(model, v) for k, v in probes.items()},
             "train_minutes": history[-1]["elapsed_s"] / 60, "wall_minutes": wall, "history": history,
             "example": model.rank(EXAMPLE, EXAMPLE_CANDIDATES), "example_fill": model.fill(EXAMPLE, 5),
@@ -160,6 +171,16 @@ Held-out test (SIGHAN 2005 PKU and MSR gold, {t['n']} masked words): accuracy@1 
                             "MODEL.md": card})
 
 
+def ratio_interval(top1: str, other_top1: str, resamples: int = 4_000) -> tuple[float, float]:
+    """2.5th and 97.5th percentiles of accuracy@1 ratios over test items resampled with replacement, the same
+    items for both models (how much of a ratio is the luck of the test sample)."""
+    a = np.frombuffer(top1.encode(), dtype=np.uint8) == ord("1")
+    b = np.frombuffer(other_top1.encode(), dtype=np.uint8) == ord("1")
+    rows = np.random.default_rng(SEED).integers(0, len(a), size=(resamples, len(a)), dtype=np.int32)
+    ratios = a[rows].sum(1) / np.maximum(b[rows].sum(1), 1)
+    return float(np.percentile(ratios, 2.5)), float(np.percentile(ratios, 97.5))
+
+
 def table(results: dict, n_train: int, n_words: int) -> str:
     lines = [f"Training: {n_train:,} sentences, vocabulary {n_words:,} words. Test: PKU + MSR gold, one masked word "
              "per sentence.", "",
@@ -172,7 +193,11 @@ def table(results: dict, n_train: int, n_words: int) -> str:
                          f"{minutes} |")
     if "bidirectional" in results and "forward" in results:
         ratio = results["bidirectional"]["test"]["acc1"] / max(results["forward"]["test"]["acc1"], 1e-9)
-        lines += ["", f"Bidirectional accuracy@1 / forward-only accuracy@1 = {ratio:.2f}."]
+        line = f"Bidirectional accuracy@1 / forward-only accuracy@1 = {ratio:.2f}"
+        if "top1" in results["bidirectional"] and "top1" in results["forward"]:
+            low, high = ratio_interval(results["bidirectional"]["top1"], results["forward"]["top1"])
+            line += f" (95% paired bootstrap interval over the test items: {low:.2f}–{high:.2f})"
+        lines += ["", line + "."]
     if "output_layer_ms" in results:
         c = results["output_layer_ms"]
         lines += ["", f"Output layer cost per training batch ({c['batch_words']} words, {c['masked_steps']} masked, "

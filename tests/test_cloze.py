@@ -18,6 +18,7 @@ from zhtagger.cloze import (
     evaluate_cloze,
     make_probes,
     parse_blank,
+    summarise,
     train_cloze,
     unigram_baseline,
 )
@@ -87,6 +88,13 @@ def test_tiny_corpus_beats_the_unigram_baseline(tiny_cloze):
     probes = make_probes(make_sentences(400, 3), model.words, n=400, seed=0)
     ours, unigram = evaluate_cloze(model, probes), unigram_baseline(probes, model.words)
     assert ours["acc1"] > unigram["acc1"] + 0.2 and ours["five_way"] > unigram["five_way"] + 0.3, (ours, unigram)
+
+
+def test_metrics_from_ranks_count_unknown_answers_as_misses():
+    ranks = np.array([1, 3, 0, 7])  # 0: the answer is not in the vocabulary
+    metrics = summarise(ranks, np.array([True, False, False, True]))
+    assert metrics == pytest.approx({"acc1": 0.25, "acc5": 0.5, "mrr": (1 + 1 / 3 + 1 / 7) / 4, "five_way": 0.5,
+                                     "n": 4})
 
 
 def test_right_context_decides(tiny_cloze):

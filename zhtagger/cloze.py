@@ -375,35 +375,41 @@ def make_probes(sentences: Sequence[Sequence[str]], vocabulary: Vocabulary, n: i
 def evaluate_cloze(model: Cloze, probes: Sequence[Probe], batch: int = 256) -> dict[str, float]:
     """accuracy@1, accuracy@5 and MRR over the whole vocabulary (an unknown answer counts as a miss), and
     accuracy at picking the answer among it and its 4 distractors (all scored as in :meth:`Cloze.rank`)."""
-    hits1 = hits5 = reciprocal = five_way = 0.0
+    ranks, five_way = probe_ranks(model, probes, batch)
+    return summarise(ranks, five_way)
+
+
+def probe_ranks(model: Cloze, probes: Sequence[Probe], batch: int = 256) -> tuple[np.ndarray, np.ndarray]:
+    """Per probe: the answer's rank over the vocabulary (1 = best; 0 when the answer is not in the vocabulary),
+    and whether it beats its 4 distractors."""
+    ranks = np.zeros(len(probes), dtype=np.int64)
+    five_way = np.zeros(len(probes), dtype=bool)
     for start in range(0, len(probes), batch):
         chunk = probes[start : start + batch]
         scores = model.scores_at([p.words for p in chunk], [[p.position] for p in chunk])
-        for probe, row in zip(chunk, scores, strict=True):
+        for i, (probe, row) in enumerate(zip(chunk, scores, strict=True), start):
             row = row[0].clone()
             row[model.not_answers()] = -float("inf")  # as in fill: words only
             answer = model.words.index.get(probe.words[probe.position], 1)
             if answer > MASK_ID:
-                rank = int((row > row[answer]).sum()) + 1
-                hits1 += rank == 1
-                hits5 += rank <= 5
-                reciprocal += 1 / rank
-            options = [answer] + [model.words.index[w] for w in probe.distractors]
-            five_way += int(row[options].argmax()) == 0 and answer > MASK_ID
-    n = max(len(probes), 1)
-    return {"acc1": hits1 / n, "acc5": hits5 / n, "mrr": reciprocal / n, "five_way": five_way / n, "n": len(probes)}
+                ranks[i] = int((row > row[answer]).sum()) + 1
+                options = [answer] + [model.words.index[w] for w in probe.distractors]
+                five_way[i] = int(row[options].argmax()) == 0
+    return ranks, five_way
+
+
+def summarise(ranks: np.ndarray, five_way: np.ndarray) -> dict[str, float]:
+    """The metrics of :func:`evaluate_cloze` from per-probe ranks (0: a miss) and 5-way outcomes."""
+    n = max(len(ranks), 1)
+    reciprocal = np.divide(1.0, ranks, out=np.zeros(len(ranks)), where=ranks > 0)
+    return {"acc1": float((ranks == 1).sum() / n), "acc5": float(((ranks >= 1) & (ranks <= 5)).sum() / n),
+            "mrr": float(reciprocal.sum() / n), "five_way": float(five_way.sum() / n), "n": len(ranks)}
 
 
 def unigram_baseline(probes: Sequence[Probe], vocabulary: Vocabulary) -> dict[str, float]:
     """The same metrics for always answering by frequency (non-punctuation words, most frequent first)."""
     place = {word_id: rank + 1 for rank, word_id in enumerate(content_words(vocabulary))}
-    hits1 = hits5 = reciprocal = five_way = 0.0
-    for probe in probes:
-        rank = place.get(vocabulary.index.get(probe.words[probe.position], -1))
-        if rank is not None:
-            hits1 += rank == 1
-            hits5 += rank <= 5
-            reciprocal += 1 / rank
-            five_way += all(rank < place[vocabulary.index[w]] for w in probe.distractors)
-    n = max(len(probes), 1)
-    return {"acc1": hits1 / n, "acc5": hits5 / n, "mrr": reciprocal / n, "five_way": five_way / n, "n": len(probes)}
+    ranks = np.array([place.get(vocabulary.index.get(p.words[p.position], -1), 0) for p in probes], dtype=np.int64)
+    five_way = np.array([rank > 0 and all(rank < place[vocabulary.index[w]] for w in p.distractors)
+                         for p, rank in zip(probes, ranks, strict=True)], dtype=bool)
+    return summarise(ranks, five_way)
