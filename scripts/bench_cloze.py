@@ -56,8 +56,8 @@ EXAMPLE_CANDIDATES = ["去医院", "睡觉", "请假", "休息"]
 def settings(args: argparse.Namespace) -> tuple[ClozeConfig, TrainConfig]:
     return ClozeConfig(embedding_dim=args.embedding_dim, hidden=args.hidden, dropout=args.dropout, min_count=3,
                        max_vocab=50_000), \
-        TrainConfig(epochs=args.epochs, lr=2e-3, lr_decay=0.8, average=args.average, seed=SEED,
-                    quiet=True, resume=args.resume)
+        TrainConfig(epochs=args.epochs, lr=2e-3, lr_decay=0.8, seed=SEED, quiet=True,
+                    resume=args.resume)
 
 
 def main() -> None:
@@ -72,7 +72,6 @@ def main() -> None:
     parser.add_argument("--embedding-dim", type=int, default=128, help="word vectors, tied to the output (default 128)")
     parser.add_argument("--hidden", type=int, default=192, help="LSTM units a direction (default 192)")
     parser.add_argument("--dropout", type=float, default=0.2, help="default 0.2")
-    parser.add_argument("--average", type=float, default=0.0, help="moving average of the weights (decay a step)")
     parser.add_argument("--resume", action="store_true", help="continue runs in RUNS from their checkpoints")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")

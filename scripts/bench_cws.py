@@ -1,7 +1,7 @@
 """Benchmark: train a segmenter on each corpus, score its test set like the SIGHAN bakeoff, compare with jieba.
 
     python scripts/bench_cws.py [--corpus ctb6|pku|sxu|all] [--data ../shared/data] [--runs runs/cws]
-                                [--reuse] [--track closed|open] [--pretrain-self] [--crf] [--average DECAY]
+                                [--reuse] [--track closed|open] [--pretrain-self] [--crf]
 
 Models and decoders are chosen on dev data only (CTB6's dev set; the last 5% of the training file elsewhere):
 the decoder (greedy, viterbi, or the CRF model with --crf) with the best dev F1 is the one scored on test. Writes
@@ -46,8 +46,6 @@ def main() -> None:
                         help="closed track: pretrain embeddings on the training text itself (no outside data)")
     parser.add_argument("--crf", action="store_true", help="also train the CRF variant and report it on dev")
     parser.add_argument("--epochs", type=int, default=SETTINGS["epochs"])
-    parser.add_argument("--average", type=float, default=0.0,
-                        help="select and keep a moving average of the weights (this decay a step); runs tagged -avg")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
 
@@ -62,10 +60,8 @@ def main() -> None:
 
 
 def run_tag(args) -> str:
-    """The run's name: its track, ``-sp`` for a closed run with self-pretrained embeddings, ``-avg`` for averaged
-    weights."""
-    self_pretrained = "-sp" if args.pretrain_self and args.track == "closed" else ""
-    return args.track + self_pretrained + ("-avg" if args.average else "")
+    """The run's name: its track, and ``-sp`` for a closed run with self-pretrained embeddings."""
+    return args.track + ("-sp" if args.pretrain_self and args.track == "closed" else "")
 
 
 def train_or_load(name: str, args, config: SegmenterConfig, tag: str) -> tuple[Segmenter, dict]:
@@ -75,7 +71,7 @@ def train_or_load(name: str, args, config: SegmenterConfig, tag: str) -> tuple[S
         history = json.loads((run_dir / "history.json").read_text())["history"]
         return Segmenter.load(run_dir / "model"), {"history": history, "wall_minutes": None}
     started = time.perf_counter()
-    settings = dict(SETTINGS, epochs=args.epochs, average=args.average)
+    settings = dict(SETTINGS, epochs=args.epochs)
     segmenter, result = train_segmenter(args.data / spec["train"], spec["dev"] and args.data / spec["dev"], run_dir,
                                         config, TrainConfig(quiet=True, **settings))
     return segmenter, {"history": result.history, "wall_minutes": (time.perf_counter() - started) / 60}

@@ -29,56 +29,19 @@ def test_fit_writes_history_curve_and_keeps_the_best(tmp_path):
     assert len(saved) >= 1
 
 
-@pytest.mark.parametrize("average", [0.0, 0.9])
-def test_resume_continues_exactly_where_it_stopped(tmp_path, average):
+def test_resume_continues_exactly_where_it_stopped(tmp_path):
     model, batches, evaluate = small_setup()
-    fit(model, batches, bce_loss, TrainConfig(epochs=3, lr=1e-2, quiet=True, average=average),
-        out_dir=tmp_path / "straight")
+    fit(model, batches, bce_loss, TrainConfig(epochs=3, lr=1e-2, quiet=True), out_dir=tmp_path / "straight")
     straight = model.state_dict()
 
     model, batches, evaluate = small_setup()
-    fit(model, batches, bce_loss, TrainConfig(epochs=2, lr=1e-2, quiet=True, average=average),
-        out_dir=tmp_path / "resumed")
+    fit(model, batches, bce_loss, TrainConfig(epochs=2, lr=1e-2, quiet=True), out_dir=tmp_path / "resumed")
     model, batches, evaluate = small_setup()
-    result = fit(model, batches, bce_loss, TrainConfig(epochs=3, lr=1e-2, quiet=True, resume=True, average=average),
+    result = fit(model, batches, bce_loss, TrainConfig(epochs=3, lr=1e-2, quiet=True, resume=True),
                  out_dir=tmp_path / "resumed")
     assert [entry["epoch"] for entry in result.history] == [1, 2, 3]
     for name, tensor in model.state_dict().items():
         torch.testing.assert_close(tensor, straight[name], rtol=0, atol=0)
-
-
-def model_with(weights):
-    model, _, _ = small_setup()
-    model.load_state_dict(weights)
-    return model
-
-
-def test_averaged_weights_are_evaluated_and_kept_without_changing_the_training():
-    model, batches, _ = small_setup()
-    plain = fit(model, batches, bce_loss, TrainConfig(epochs=3, lr=1e-2, quiet=True))
-    last = model.state_dict()
-
-    model, batches, evaluate = small_setup()
-    seen = []  # the weights each evaluation saw
-
-    def record(m):
-        seen.append({k: v.clone() for k, v in m.state_dict().items()})
-        return evaluate(m)
-
-    averaged = fit(model, batches, bce_loss, TrainConfig(epochs=3, lr=1e-2, quiet=True, average=0.9), record,
-                   "step_accuracy")
-    assert [h["train_loss"] for h in averaged.history] == [h["train_loss"] for h in plain.history]
-    assert averaged.history[-1]["last_step_accuracy"] == evaluate(model_with(last))["step_accuracy"]
-    seen = seen[1::2]  # each evaluation scores the last weights, then the averaged ones
-    best = seen[[h["step_accuracy"] for h in averaged.history].index(averaged.best["step_accuracy"])]
-    for name, tensor in model.state_dict().items():
-        torch.testing.assert_close(tensor, best[name], rtol=0, atol=0)  # the best averaged weights are kept
-    assert not torch.equal(seen[-1]["output.weight"], last["output.weight"])  # and they are not the last ones
-
-    model, batches, _ = small_setup()  # an average that forgets at once is the last weights
-    fit(model, batches, bce_loss, TrainConfig(epochs=3, lr=1e-2, quiet=True, average=1e-12))
-    for name, tensor in model.state_dict().items():
-        torch.testing.assert_close(tensor, last[name])
 
 
 def test_early_stopping_and_eval_every(tmp_path):
@@ -92,8 +55,7 @@ def test_early_stopping_and_eval_every(tmp_path):
 @pytest.mark.parametrize(
     "kwargs,message",
     [(dict(epochs=0), "epochs must be a positive integer"), (dict(optimizer="sgd"), "optimizer must be one of"),
-     (dict(lr=-1.0), "lr must be a positive number"), (dict(device="tpu"), "device must be one of"),
-     (dict(average=1.0), r"average must be in \[0, 1\)")],
+     (dict(lr=-1.0), "lr must be a positive number"), (dict(device="tpu"), "device must be one of")],
 )
 def test_invalid_train_config(kwargs, message):
     with pytest.raises(ValueError, match=message):

@@ -180,8 +180,6 @@ def add_segment_parsers(commands) -> None:
     segment.add_argument("--epochs", type=positive_int, default=10)
     segment.add_argument("--lr", type=positive_float, default=2e-3)
     segment.add_argument("--lr-decay", type=positive_float, default=0.9)
-    segment.add_argument("--average", type=float, default=0.0,
-                         help="use a moving average of the weights, this decay a step (e.g. 0.999); 0: off")
     segment.add_argument("--patience", type=positive_int, default=3, help="stop after N epochs without a better dev F1")
     segment.add_argument("--seed", type=int, default=0)
     segment.add_argument("--device", default="cpu", help="cpu, cuda or auto (default cpu)")
@@ -278,8 +276,6 @@ def add_train_cloze_parser(tasks) -> None:
     cloze.add_argument("--dropout", type=float, default=defaults.dropout)
     cloze.add_argument("--lr", type=positive_float, default=2e-3)
     cloze.add_argument("--lr-decay", type=positive_float, default=1.0, help="learning-rate factor after each epoch")
-    cloze.add_argument("--average", type=float, default=0.0,
-                       help="use a moving average of the weights, this decay a step (e.g. 0.999); 0: off")
     cloze.add_argument("--seed", type=int, default=0)
     cloze.add_argument("--device", default="cpu", help="cpu, cuda or auto (default cpu)")
     cloze.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
@@ -314,8 +310,8 @@ def run_train_cloze(args: argparse.Namespace) -> int:
     config = ClozeConfig(embedding_dim=args.embedding_dim, hidden=args.hidden, direction=args.direction,
                          dropout=args.dropout, min_count=args.min_count, max_vocab=args.max_vocab,
                          batch_size=args.batch_size)
-    train_config = TrainConfig(epochs=args.epochs, lr=args.lr, lr_decay=args.lr_decay, average=args.average,
-                               seed=args.seed, device=args.device, quiet=args.quiet)
+    train_config = TrainConfig(epochs=args.epochs, lr=args.lr, lr_decay=args.lr_decay, seed=args.seed,
+                               device=args.device, quiet=args.quiet)
     tokenizer = jieba_tokenizer() if args.format == "raw" else None
     form = None if args.format == "raw" else args.format
     train = [s for path in args.train for s in read_sentences(path, form, tokenizer)]
@@ -345,9 +341,8 @@ def run_train_segment(args: argparse.Namespace) -> int:
         layers=args.layers, dropout=args.dropout, decoder=args.decoder, min_bigram_count=args.min_bigram_count,
         max_chars=args.max_chars, batch_size=args.batch_size,
     )
-    train_config = TrainConfig(epochs=args.epochs, lr=args.lr, lr_decay=args.lr_decay, average=args.average,
-                               patience=args.patience, seed=args.seed, device=args.device, resume=args.resume,
-                               quiet=args.quiet)
+    train_config = TrainConfig(epochs=args.epochs, lr=args.lr, lr_decay=args.lr_decay, patience=args.patience,
+                               seed=args.seed, device=args.device, resume=args.resume, quiet=args.quiet)
     from zhtagger.segment.corpus import read_corpus
 
     corpora = [read_corpus(path, args.format) if path else None for path in (args.train, args.dev)]

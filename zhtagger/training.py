@@ -14,8 +14,7 @@ import math
 import os
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator, Sized
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sized
 from dataclasses import asdict, dataclass
 from enum import Enum
 from pathlib import Path
@@ -23,7 +22,6 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch import Tensor, nn
-from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from zhtagger.model import parse_enum, require_positive
 
@@ -96,9 +94,6 @@ class TrainConfig:
     quiet: bool = False
     device: str = "cpu"  # cpu, cuda or auto
     resume: bool = False  # continue from out_dir/checkpoint.pt if it exists
-    # > 0: keep an exponential moving average of the weights (this decay a step), and evaluate, select and
-    # return the averaged weights instead of the last ones (Polyak averaging: less noise from the last steps)
-    average: float = 0.0
 
     def __post_init__(self) -> None:
         self.optimizer = parse_enum(Optimizer, self.optimizer, "optimizer")
@@ -109,8 +104,6 @@ class TrainConfig:
             raise ValueError(f"clip_norm must be positive or None; got {self.clip_norm!r}")
         if not 0 < self.lr_decay <= 1:
             raise ValueError(f"lr_decay must be in (0, 1]; got {self.lr_decay!r}")
-        if not 0 <= self.average < 1:
-            raise ValueError(f"average must be in [0, 1); got {self.average!r}")
         for option in ("patience", "eval_every"):
             if getattr(self, option) is not None:
                 require_positive(getattr(self, option), option)
@@ -160,12 +153,10 @@ def fit(
     optimizer = optimizer_type(model.parameters(), lr=config.lr, weight_decay=config.weight_decay, fused=True)
     scheduler = torch.optim.lr_scheduler.ExponentialLR(optimizer, gamma=config.lr_decay)
     out = Path(out_dir) if out_dir is not None else None
-    averaged = (AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(config.average), use_buffers=False)
-                if config.average else None)
     state = {"epoch": 0, "step": 0, "train_seconds": 0.0, "history": [], "best": None, "best_state": None,
              "stale": 0}
     if config.resume and out is not None and (out / CHECKPOINT_FILE).is_file():
-        state = resume(out / CHECKPOINT_FILE, model, optimizer, scheduler, generator, averaged)
+        state = resume(out / CHECKPOINT_FILE, model, optimizer, scheduler, generator)
         logger.info("resumed from %s after epoch %d", out / CHECKPOINT_FILE, state["epoch"])
 
     def run_evaluation(epoch_loss: float) -> bool:
@@ -174,18 +165,15 @@ def fit(
                  "train_loss": epoch_loss, "lr": optimizer.param_groups[0]["lr"]}
         if evaluate is not None:
             model.eval()
-            if averaged is not None:  # the last weights too, to show what averaging gains
-                with torch.no_grad():
-                    entry.update({f"last_{key}": value for key, value in evaluate(model).items()})
-            with torch.no_grad(), averaged_weights(model, averaged):
+            with torch.no_grad():
                 entry.update(evaluate(model))
-                if state["best"] is None or entry[select] > state["best"][select]:
-                    state.update(best=entry, stale=0, best_state=copy.deepcopy(model.state_dict()))
-                    if on_best is not None:
-                        on_best(model)
-                else:
-                    state["stale"] += 1
             model.train()
+            if state["best"] is None or entry[select] > state["best"][select]:
+                state.update(best=entry, stale=0, best_state=copy.deepcopy(model.state_dict()))
+                if on_best is not None:
+                    on_best(model)
+            else:
+                state["stale"] += 1
         state["history"].append(entry)
         logger.info("%s", entry)
         return config.patience is not None and state["stale"] >= config.patience
@@ -206,8 +194,6 @@ def fit(
             if config.clip_norm is not None:
                 nn.utils.clip_grad_norm_(model.parameters(), config.clip_norm)
             optimizer.step()
-            if averaged is not None:
-                averaged.update_parameters(model)
             state["step"] += 1
             total, count = total + loss.item(), count + 1
             if show_progress and count % 20 == 0:
@@ -225,11 +211,9 @@ def fit(
             stop = run_evaluation(total / max(count, 1))
         if out is not None:
             write_history(out, state["history"], select)
-            save_checkpoint(out / CHECKPOINT_FILE, model, optimizer, scheduler, generator, state, averaged)
+            save_checkpoint(out / CHECKPOINT_FILE, model, optimizer, scheduler, generator, state)
     if state["best_state"] is not None:
         model.load_state_dict(state["best_state"])
-    elif averaged is not None:
-        copy_weights(averaged.module, model)
     model.eval()
     if out is not None:
         plot_curve(state["history"], out / CURVE_FILE, select)
@@ -245,46 +229,19 @@ def make_progress(batches: Iterable[Batch], epoch: int, epochs: int, show: bool)
     return tqdm(batches, total=total, desc=f"epoch {epoch}/{epochs}", unit="batch", leave=False)
 
 
-@contextmanager
-def averaged_weights(model: nn.Module, averaged: AveragedModel | None) -> Iterator[None]:
-    """Within the block, ``model`` holds the averaged weights (when there are any); its own come back after."""
-    if averaged is None:
-        yield
-        return
-    own = copy.deepcopy(model.state_dict())
-    copy_weights(averaged.module, model)
-    try:
-        yield
-    finally:
-        model.load_state_dict(own)
-
-
-def copy_weights(source: nn.Module, target: nn.Module) -> None:
-    with torch.no_grad():
-        for into, value in zip(target.parameters(), source.parameters(), strict=True):
-            into.copy_(value)
-
-
-def save_checkpoint(path: Path, model, optimizer, scheduler, generator, state: dict,
-                    averaged: AveragedModel | None = None) -> None:
+def save_checkpoint(path: Path, model, optimizer, scheduler, generator, state: dict) -> None:
     """Everything needed to resume, as tensors and plain containers (loadable with weights_only=True)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     payload = dict(state, model=model.state_dict(), optimizer=optimizer.state_dict(),
-                   scheduler=scheduler.state_dict(), generator=generator.get_state(), torch_rng=torch.get_rng_state(),
-                   averaged=averaged.state_dict() if averaged is not None else None)
+                   scheduler=scheduler.state_dict(), generator=generator.get_state(), torch_rng=torch.get_rng_state())
     tmp = path.with_name(path.name + ".tmp")
     torch.save(payload, tmp)
     os.replace(tmp, path)
 
 
-def resume(path: Path, model, optimizer, scheduler, generator, averaged: AveragedModel | None = None) -> dict:
+def resume(path: Path, model, optimizer, scheduler, generator) -> dict:
     payload = torch.load(path, map_location="cpu", weights_only=True)
     model.load_state_dict(payload.pop("model"))
-    saved_average = payload.pop("averaged", None)
-    if (saved_average is None) != (averaged is None):
-        raise ValueError(f"{path} was written with a different `average` setting; resume with the same one")
-    if averaged is not None:
-        averaged.load_state_dict(saved_average)
     optimizer.load_state_dict(payload.pop("optimizer"))
     scheduler.load_state_dict(payload.pop("scheduler"))
     generator.set_state(payload.pop("generator"))
