@@ -28,6 +28,7 @@ import torch
 from zhtagger.cloze import (
     Cloze,
     ClozeConfig,
+    Unit,
     build_vocabulary,
     encode_pieces,
     evaluate_cloze,
@@ -49,13 +50,14 @@ DEV = "ctb6/dev.txt"
 TEST = ["icwb2/gold/pku_test_gold.utf8", "icwb2/gold/msr_test_gold.utf8"]
 PROBES_PER_TEST = 2000
 SEED = 0
+ROWS = ["unigram", "forward", "backward", "bidirectional", "char-forward", "char-backward", "char-bidirectional"]
 EXAMPLE = "我今天不舒服，我打算____一天。"
 EXAMPLE_CANDIDATES = ["去医院", "睡觉", "请假", "休息"]
 
 
 def settings(args: argparse.Namespace) -> tuple[ClozeConfig, TrainConfig]:
-    return ClozeConfig(embedding_dim=args.embedding_dim, hidden=args.hidden, dropout=args.dropout, min_count=3,
-                       max_vocab=50_000), \
+    return ClozeConfig(embedding_dim=args.embedding_dim, hidden=args.hidden, dropout=args.dropout, unit=args.unit,
+                       min_count=3, max_vocab=50_000), \
         TrainConfig(epochs=args.epochs, lr=2e-3, lr_decay=0.8, seed=SEED, quiet=True,
                     resume=args.resume)
 
@@ -72,6 +74,8 @@ def main() -> None:
     parser.add_argument("--embedding-dim", type=int, default=128, help="word vectors, tied to the output (default 128)")
     parser.add_argument("--hidden", type=int, default=192, help="LSTM units a direction (default 192)")
     parser.add_argument("--dropout", type=float, default=0.2, help="default 0.2")
+    parser.add_argument("--unit", choices=[u.value for u in Unit], default="word",
+                        help="char: the same models over characters, words masked whole (results as char-DIRECTION)")
     parser.add_argument("--resume", action="store_true", help="continue runs in RUNS from their checkpoints")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
@@ -81,7 +85,7 @@ def main() -> None:
     dev = read_sentences(args.data / DEV, "words")
     test = {path: read_sentences(args.data / path, "words") for path in TEST}
     config, train_config = settings(args)
-    words, _ = build_vocabulary(train, config)
+    words, _ = build_vocabulary(train, ClozeConfig(**{**config.to_dict(), "unit": "word"}))  # answers, distractors
     probes = {path: make_probes(sentences, words, PROBES_PER_TEST, SEED) for path, sentences in test.items()}
     all_probes = [p for items in probes.values() for p in items]
 
@@ -91,7 +95,8 @@ def main() -> None:
                           "by_test": {k: unigram_baseline(v, words) for k, v in probes.items()}}
     directions = [d.value for d in Direction] if args.direction == "all" else [args.direction]
     for direction in directions:
-        run = args.runs / direction
+        key = direction if config.unit is Unit.WORD else f"char-{direction}"
+        run = args.runs / key
         started = time.perf_counter()
         if args.reuse and (run / "model" / "config.json").is_file():
             model, history = Cloze.load(run / "model"), json.loads((run / "history.json").read_text())["history"]
@@ -100,16 +105,20 @@ def main() -> None:
                                         train_config)
             model, history = Cloze.load(run / "model"), result.history  # the best epoch on dev
         wall = (time.perf_counter() - started) / 60
-        ranks, five_way = probe_ranks(model, all_probes)
-        results[direction] = {
-            "label": f"{direction} LSTM", "test": summarise(ranks, five_way),
-            "top1": "".join("1" if rank == 1 else "0" for rank in ranks),  # per test item, for the interval
+        if config.unit is Unit.WORD:
+            ranks, five_way = probe_ranks(model, all_probes)
+            scores = {"test": summarise(ranks, five_way),
+                      "top1": "".join("1" if rank == 1 else "0" for rank in ranks)}  # per test item, for the interval
+        else:  # the 5-way choice only: a character model has no word vocabulary to rank
+            scores = {"test": evaluate_cloze(model, all_probes)}
+        results[key] = {
+            "label": f"{direction} LSTM" + (" over characters" if config.unit is Unit.CHAR else ""), **scores,
             "by_test": {k: evaluate_cloze(model, v) for k, v in probes.items()},
             "train_minutes": history[-1]["elapsed_s"] / 60, "wall_minutes": wall, "history": history,
             "example": model.rank(EXAMPLE, EXAMPLE_CANDIDATES), "example_fill": model.fill(EXAMPLE, 5),
             "settings": {"cloze": config.to_dict() | {"direction": direction}, "train": config_dict(train_config)},
         }
-        if direction == Direction.BIDIRECTIONAL.value:
+        if key == Direction.BIDIRECTIONAL.value:
             results["output_layer_ms"] = output_layer_cost(model, train)
             if args.ship:
                 ship(model, results[direction], args.data)
@@ -184,12 +193,12 @@ def table(results: dict, n_train: int, n_words: int) -> str:
     lines = [f"Training: {n_train:,} sentences, vocabulary {n_words:,} words. Test: PKU + MSR gold, one masked word "
              "per sentence.", "",
              "| model | accuracy@1 | accuracy@5 | MRR | 5-way choice | training min |", "|---|---|---|---|---|---|"]
-    for key in ("unigram", "forward", "backward", "bidirectional"):
+    for key in ROWS:
         if key in results:
             r, t = results[key], results[key]["test"]
             minutes = f"{r['train_minutes']:.1f}" if "train_minutes" in r else "—"
-            lines.append(f"| {r['label']} | {t['acc1']:.4f} | {t['acc5']:.4f} | {t['mrr']:.4f} | {t['five_way']:.4f} | "
-                         f"{minutes} |")
+            metrics = " | ".join(f"{t[m]:.4f}" if m in t else "—" for m in ("acc1", "acc5", "mrr", "five_way"))
+            lines.append(f"| {r['label']} | {metrics} | {minutes} |")
     if "bidirectional" in results and "forward" in results:
         ratio = results["bidirectional"]["test"]["acc1"] / max(results["forward"]["test"]["acc1"], 1e-9)
         line = f"Bidirectional accuracy@1 / forward-only accuracy@1 = {ratio:.2f}"
@@ -205,7 +214,7 @@ def table(results: dict, n_train: int, n_words: int) -> str:
                   f"{c['output_sampled']:.1f} ms; full softmax at the masked steps {c['output_masked_only']:.1f} ms; "
                   f"full softmax at every step {c['output_every_step']:.1f} ms."]
     lines += ["", f"`{EXAMPLE}` — candidates ranked (log-probability):", ""]
-    for key in ("forward", "backward", "bidirectional"):
+    for key in ROWS[1:]:
         if key in results:
             ranked = ", ".join(f"{w} {s:.2f}" for w, s in results[key]["example"])
             top = ", ".join(f"{w} {p:.3f}" for w, p in results[key]["example_fill"])

@@ -13,6 +13,7 @@ from zhtagger.cloze import (
     Cloze,
     ClozeConfig,
     ClozeNet,
+    Unit,
     build_net,
     encode_pieces,
     evaluate_cloze,
@@ -90,6 +91,33 @@ def test_tiny_corpus_beats_the_unigram_baseline(tiny_cloze):
     assert ours["acc1"] > unigram["acc1"] + 0.2 and ours["five_way"] > unigram["five_way"] + 0.3, (ours, unigram)
 
 
+def test_a_character_model_masks_whole_words():
+    chars = Vocabulary([MASK, *"我吃苹果饭。"])
+    data = encode_pieces([["我", "吃", "苹果", "。"], ["。", "吃", "饭"]], chars, max_words=64, unit=Unit.CHAR)
+    assert data.lengths.tolist() == [5, 3]
+    assert data.word_start.tolist() == [[0, 1, 2, 2, 4], [0, 1, 2, 0, 0]]
+    config = ClozeConfig(embedding_dim=8, hidden=8, mask_rate=0.5, batch_size=2, unit="char")
+    for seed in range(10):
+        (batch,) = data.batches(config, torch.Generator().manual_seed(seed))
+        masked = batch.inputs == MASK_ID
+        assert torch.equal(masked, batch.targets > 0) and masked.sum(1).min() >= 1
+        rows = {int(n): row for n, row in zip(batch.lengths, masked.tolist(), strict=True)}
+        assert rows[5][2] == rows[5][3] and not rows[5][4] and not rows[3][0]  # 苹果 whole, never 。
+
+
+def test_a_tiny_character_model_picks_the_object_from_its_context(tiny_cloze):
+    word_model, _ = tiny_cloze
+    config = ClozeConfig(embedding_dim=32, hidden=32, min_count=1, batch_size=32, mask_rate=0.3, unit="char")
+    model, result = train_cloze(make_sentences(3000, 1), make_sentences(300, 2), None, config,
+                                TrainConfig(epochs=4, lr=1e-2, quiet=True))
+    assert len(model.words) == 3 + len({ch for s in make_sentences(3000, 1) for w in s for ch in w})
+    assert result.best["five_way"] > 0.5  # chance: 0.2
+    probes = make_probes(make_sentences(200, 3), word_model.words, n=200, seed=0)
+    assert set(evaluate_cloze(model, probes)) == {"five_way", "n"}
+    ranked = [word for word, _ in model.rank("他明天骑____。", ["咖啡", "自行车", "医院"])]
+    assert ranked[0] == "自行车"  # three characters against two: lengths differ, the context decides
+
+
 def test_metrics_from_ranks_count_unknown_answers_as_misses():
     ranks = np.array([1, 3, 0, 7])  # 0: the answer is not in the vocabulary
     metrics = summarise(ranks, np.array([True, False, False, True]))
@@ -137,6 +165,11 @@ def test_cli_cloze_and_train(tiny_cloze, tmp_path, capsys):
                  "--embedding-dim", "8", "--hidden", "8", "--epochs", "1", "--min-count", "1", "--dropout", "0.1",
                  "--lr-decay", "0.9", "-q"]) == 0
     assert Cloze.load(tmp_path / "run" / "model").fill("我____饭", k=3)
+    assert main(["train", "cloze", "--train", str(train), "--format", "words", "--out", str(tmp_path / "chars"),
+                 "--unit", "char", "--embedding-dim", "8", "--hidden", "8", "--epochs", "1", "--min-count", "1",
+                 "-q"]) == 0
+    chars = Cloze.load(tmp_path / "chars" / "model")
+    assert chars.config.unit is Unit.CHAR and all(len(word) == 1 for word, _ in chars.fill("我____饭", k=3))
 
 
 def test_sampler_draws_as_often_as_its_correction_assumes():

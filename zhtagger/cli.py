@@ -267,6 +267,8 @@ def add_train_cloze_parser(tasks) -> None:
     cloze.add_argument("--format", choices=["raw", "words", "pos", "conll"], default="raw",
                        help="raw: cut into words with jieba; words/pos/conll: already segmented (as for segment)")
     cloze.add_argument("--direction", choices=[d.value for d in Direction], default=defaults.direction.value)
+    cloze.add_argument("--unit", choices=["word", "char"], default=defaults.unit.value,
+                       help="the model's steps: words (default) or characters (words masked whole)")
     cloze.add_argument("--embedding-dim", type=positive_int, default=defaults.embedding_dim)
     cloze.add_argument("--hidden", type=positive_int, default=defaults.hidden)
     cloze.add_argument("--min-count", type=positive_int, default=defaults.min_count)
@@ -308,7 +310,7 @@ def run_train_cloze(args: argparse.Namespace) -> int:
     from zhtagger.training import TrainConfig
 
     config = ClozeConfig(embedding_dim=args.embedding_dim, hidden=args.hidden, direction=args.direction,
-                         dropout=args.dropout, min_count=args.min_count, max_vocab=args.max_vocab,
+                         unit=args.unit, dropout=args.dropout, min_count=args.min_count, max_vocab=args.max_vocab,
                          batch_size=args.batch_size)
     train_config = TrainConfig(epochs=args.epochs, lr=args.lr, lr_decay=args.lr_decay, seed=args.seed,
                                device=args.device, quiet=args.quiet)
@@ -319,10 +321,12 @@ def run_train_cloze(args: argparse.Namespace) -> int:
     print(f"{len(train):,} sentences read for training" + (f", {len(dev):,} for dev" if dev else
                                                            " (the last 5% held out for dev)"))
     _, result = train_cloze(train, dev, args.out, config, train_config)
+    names = {"acc1": "accuracy@1", "acc5": "accuracy@5", "mrr": "MRR", "five_way": "5-way choice"}
     for entry in result.history:
-        print(f"epoch {entry['epoch']}: train loss {entry['train_loss']:.4f}, dev accuracy@1 {entry['acc1']:.4f}, "
-              f"accuracy@5 {entry['acc5']:.4f}, MRR {entry['mrr']:.4f}")
-    print(f"best dev accuracy@1 {result.best['acc1']:.4f}; model saved to {args.out / 'model'}")
+        scores = ", ".join(f"{name} {entry[key]:.4f}" for key, name in names.items() if key in entry)
+        print(f"epoch {entry['epoch']}: train loss {entry['train_loss']:.4f}, dev {scores}")
+    selected = "acc1" if "acc1" in result.best else "five_way"
+    print(f"best dev {names[selected]} {result.best[selected]:.4f}; model saved to {args.out / 'model'}")
     return 0
 
 

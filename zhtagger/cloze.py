@@ -22,6 +22,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from enum import Enum
 from functools import partial
 from pathlib import Path
 
@@ -50,6 +51,11 @@ def is_punctuation(word: str) -> bool:
     return all(unicodedata.category(ch)[0] in "PSZ" for ch in word)
 
 
+class Unit(str, Enum):
+    WORD = "word"  # one step a word: a fill-in is scored in one softmax over the word vocabulary
+    CHAR = "char"  # one step a character: a fill-in of k characters is k masks (whole words masked in training)
+
+
 @dataclass
 class ClozeConfig:
     """Settings of a cloze model; stored in its model directory."""
@@ -57,6 +63,7 @@ class ClozeConfig:
     embedding_dim: int = 128
     hidden: int = 256
     direction: Direction = Direction.BIDIRECTIONAL
+    unit: Unit = Unit.WORD
     dropout: float = 0.2
     min_count: int = 3  # words seen fewer times are <unk>
     max_vocab: int = 50_000
@@ -67,6 +74,7 @@ class ClozeConfig:
 
     def __post_init__(self) -> None:
         self.direction = parse_enum(Direction, self.direction, "direction")
+        self.unit = parse_enum(Unit, self.unit, "unit")
         for option in ("embedding_dim", "hidden", "min_count", "max_vocab", "max_words", "batch_size"):
             require_positive(getattr(self, option), option.replace("_", "-"))
         if self.sampled < 0:
@@ -77,7 +85,7 @@ class ClozeConfig:
             raise ValueError(f"dropout must be in [0, 1); got {self.dropout!r}")
 
     def to_dict(self) -> dict:
-        return {**self.__dict__, "direction": self.direction.value}
+        return {**self.__dict__, "direction": self.direction.value, "unit": self.unit.value}
 
 
 class ClozeNet(nn.Module):
@@ -193,12 +201,18 @@ class Cloze:
         return self._not_answers
 
     def tokenize(self, text: str) -> list[str]:
+        """The model's tokens of a text: jieba's words, or its characters (whitespace dropped)."""
+        if self.config.unit is Unit.CHAR:
+            return [ch for ch in text if not ch.isspace()]
         if self._tokenizer is None:
             self._tokenizer = jieba_tokenizer()
         return [w for w in self._tokenizer.cut(text) if w.strip()]
 
     def pieces(self, word: str) -> list[str]:
-        """``word`` as known words: itself, else its jieba words, else characters for the unknown ones."""
+        """``word`` as known words: itself, else its jieba words, else characters for the unknown ones (a
+        character model: its characters)."""
+        if self.config.unit is Unit.CHAR:
+            return list(word)
         if word in self.words.index:
             return [word]
         return [p for w in self.tokenize(word) for p in ([w] if w in self.words.index else list(w))]
@@ -235,16 +249,24 @@ class Cloze:
         candidates = [c for c in candidates]
         if not candidates or any(not c.strip() for c in candidates):
             raise ValueError("give one or more non-empty candidates")
-        pieces = [self.pieces(c.strip()) for c in candidates]
-        sentences = [before + p + after for p in pieces]
-        positions = [list(range(len(before), len(before) + len(p))) for p in pieces]
-        scores = self.scores_at(sentences, positions)
+        totals = self.fill_scores([(before, c.strip(), after) for c in candidates])
+        return sorted(zip(candidates, totals, strict=True), key=lambda pair: -pair[1])
+
+    def fill_scores(self, items: Sequence[tuple[list[str], str, list[str]]], batch: int = 512) -> list[float]:
+        """Log-probability of each (tokens before, candidate, tokens after): the candidate's pieces masked, their
+        log-probabilities summed (an unknown piece pays <unk>'s probability shared among the rare words)."""
         penalty = float(np.log(self.unknown_types))
         totals = []
-        for row, piece in zip(scores, pieces, strict=True):
-            ids = torch.from_numpy(self.words.ids(piece))
-            totals.append(float(row[torch.arange(len(piece)), ids].sum()) - penalty * int((ids == 1).sum()))
-        return sorted(zip(candidates, totals, strict=True), key=lambda pair: -pair[1])
+        for start in range(0, len(items), batch):
+            chunk = items[start : start + batch]
+            pieces = [self.pieces(candidate) for _, candidate, _ in chunk]
+            sentences = [[*before, *piece, *after] for (before, _, after), piece in zip(chunk, pieces, strict=True)]
+            positions = [list(range(len(before), len(before) + len(piece)))
+                         for (before, _, _), piece in zip(chunk, pieces, strict=True)]
+            for row, piece in zip(self.scores_at(sentences, positions), pieces, strict=True):
+                ids = torch.from_numpy(self.words.ids(piece))
+                totals.append(float(row[torch.arange(len(piece)), ids].sum()) - penalty * int((ids == 1).sum()))
+        return totals
 
     def save(self, path: str | os.PathLike, extra: dict | None = None, half: bool = False,
              extra_files: dict[str, str] | None = None) -> Path:
@@ -266,15 +288,18 @@ class Cloze:
 class Masked:
     """Training pieces as padded id arrays; the words to predict are drawn afresh every epoch."""
 
-    ids: np.ndarray  # (N, T) word ids, 0 = padding
+    ids: np.ndarray  # (N, T) token ids, 0 = padding
     lengths: np.ndarray  # (N,)
-    maskable: np.ndarray  # (N, T) bool: real, non-punctuation words
+    maskable: np.ndarray  # (N, T) bool: real tokens of non-punctuation words
+    word_start: np.ndarray  # (N, T) the step where each token's word starts (words are masked whole)
 
     def batches(self, config: ClozeConfig, generator: torch.Generator) -> list[Batch]:
         rng = np.random.default_rng(int(torch.randint(0, 2**31, (1,), generator=generator)))
-        noise = np.where(self.maskable, rng.random(self.ids.shape), 2.0)
+        noise = np.take_along_axis(rng.random(self.ids.shape), self.word_start, 1)  # one draw a word
+        noise = np.where(self.maskable, noise, 2.0)
         chosen = noise < config.mask_rate
-        chosen[np.arange(len(noise)), noise.argmin(1)] |= self.maskable.any(1)  # at least one a piece
+        first = self.word_start[np.arange(len(noise)), noise.argmin(1)]  # at least one word a piece
+        chosen |= (self.word_start == first[:, None]) & self.maskable & self.maskable.any(1, keepdims=True)
         targets = np.where(chosen, self.ids, 0)
         inputs = np.where(chosen, MASK_ID, self.ids)
         batches = []
@@ -285,23 +310,35 @@ class Masked:
         return batches
 
 
-def encode_pieces(sentences: Iterable[Sequence[str]], words: Vocabulary, max_words: int) -> Masked:
+def encode_pieces(sentences: Iterable[Sequence[str]], tokens: Vocabulary, max_words: int,
+                  unit: Unit = Unit.WORD) -> Masked:
+    """Word lists cut into pieces of at most ``max_words`` words, as ids of the model's tokens (words or
+    characters)."""
     pieces = [s[i : i + max_words] for s in sentences for i in range(0, len(s), max_words)]
     pieces = [p for p in pieces if any(not is_punctuation(w) for w in p)]
     if not pieces:
         raise ValueError("no training sentences with words to mask")
-    steps = max(len(p) for p in pieces)
-    ids = np.zeros((len(pieces), steps), dtype=np.int64)
-    maskable = np.zeros((len(pieces), steps), dtype=bool)
-    for row, piece in enumerate(pieces):
-        ids[row, : len(piece)] = words.ids(piece)
-        maskable[row, : len(piece)] = [not is_punctuation(w) for w in piece]
-    return Masked(ids, np.array([len(p) for p in pieces], dtype=np.int64), maskable)
+    sizes = [[len(w) if unit is Unit.CHAR else 1 for w in piece] for piece in pieces]  # tokens a word
+    lengths = np.array([sum(size) for size in sizes], dtype=np.int64)
+    ids = np.zeros((len(pieces), int(lengths.max())), dtype=np.int64)
+    maskable = np.zeros(ids.shape, dtype=bool)
+    word_start = np.zeros(ids.shape, dtype=np.int32)
+    for row, (piece, size) in enumerate(zip(pieces, sizes, strict=True)):
+        n = lengths[row]
+        ids[row, :n] = tokens.ids([t for w in piece for t in unit_tokens(w, unit)])
+        maskable[row, :n] = np.repeat([not is_punctuation(w) for w in piece], size)
+        word_start[row, :n] = np.repeat(np.cumsum(size) - size, size)
+    return Masked(ids, lengths, maskable, word_start)
+
+
+def unit_tokens(word: str, unit: Unit) -> list[str]:
+    return list(word) if unit is Unit.CHAR else [word]
 
 
 def build_vocabulary(sentences: Iterable[Sequence[str]], config: ClozeConfig) -> tuple[Vocabulary, int]:
-    """Words by frequency (after <pad>, <unk>, <mask>), and how many training word types fell to <unk>."""
-    counts = Counter(w for s in sentences for w in s)
+    """Tokens (words or characters) by frequency (after <pad>, <unk>, <mask>), and how many training types fell
+    to <unk>."""
+    counts = Counter(t for s in sentences for w in s for t in unit_tokens(w, config.unit))
     words = Vocabulary([MASK, *Vocabulary.build(counts, config.min_count, config.max_vocab).tokens[2:]])
     return words, len(counts) - (len(words) - 3)
 
@@ -309,21 +346,24 @@ def build_vocabulary(sentences: Iterable[Sequence[str]], config: ClozeConfig) ->
 def train_cloze(train: Sequence[Sequence[str]], dev: Sequence[Sequence[str]] | None,
                 save_dir: str | os.PathLike | None, config: ClozeConfig | None = None,
                 train_config: TrainConfig | None = None) -> tuple[Cloze, FitResult]:
-    """Train on word lists; select on accuracy@1 at one seeded masked word per dev sentence (without ``dev``,
-    the last 5% of ``train`` is held out)."""
+    """Train on word lists; select on accuracy@1 at one seeded masked word per dev sentence (a character model:
+    on the 5-way choice, see :func:`evaluate_cloze`; without ``dev``, the last 5% of ``train`` is held out)."""
     if dev is None:
         train, dev = hold_out(list(train))
     config = config or ClozeConfig()
     train_config = train_config or TrainConfig(epochs=3, lr=2e-3)
-    words, unknown_types = build_vocabulary(train, config)
+    tokens, unknown_types = build_vocabulary(train, config)
     torch.manual_seed(train_config.seed)
-    model = Cloze(build_net(config, len(words)), config, words, unknown_types)
-    data = encode_pieces(train, words, config.max_words)
-    logger.info("cloze: %d training pieces, vocabulary of %d words", len(data.ids), len(words))
+    model = Cloze(build_net(config, len(tokens)), config, tokens, unknown_types)
+    data = encode_pieces(train, tokens, config.max_words, config.unit)
+    logger.info("cloze: %d training pieces, vocabulary of %d %ss", len(data.ids), len(tokens), config.unit.value)
+    words = tokens if config.unit is Unit.WORD else build_vocabulary(train, ClozeConfig(min_count=config.min_count,
+                                                                                         max_vocab=config.max_vocab))[0]
     probes = make_probes(dev, words, n=2000, seed=train_config.seed)
+    select = "acc1" if config.unit is Unit.WORD else "five_way"
 
     def evaluate(net: ClozeNet) -> dict[str, float]:
-        return {k: v for k, v in evaluate_cloze(model, probes).items() if k in ("acc1", "acc5", "mrr")}
+        return {k: v for k, v in evaluate_cloze(model, probes).items() if k in ("acc1", "acc5", "mrr", "five_way")}
 
     on_best = None
     if save_dir is not None:
@@ -333,7 +373,7 @@ def train_cloze(train: Sequence[Sequence[str]], dev: Sequence[Sequence[str]] | N
             model.save(Path(save_dir) / "model", settings)
 
     result = fit(model.net, lambda generator: data.batches(config, generator), ClozeNet.loss, train_config,
-                 evaluate, "acc1", save_dir, on_best)
+                 evaluate, select, save_dir, on_best)
     model.net.eval()
     return model, result
 
@@ -374,9 +414,26 @@ def make_probes(sentences: Sequence[Sequence[str]], vocabulary: Vocabulary, n: i
 
 def evaluate_cloze(model: Cloze, probes: Sequence[Probe], batch: int = 256) -> dict[str, float]:
     """accuracy@1, accuracy@5 and MRR over the whole vocabulary (an unknown answer counts as a miss), and
-    accuracy at picking the answer among it and its 4 distractors (all scored as in :meth:`Cloze.rank`)."""
+    accuracy at picking the answer among it and its 4 distractors (all scored as in :meth:`Cloze.rank`).
+    A character model has no word vocabulary to rank: it gets the 5-way choice only, each option scored by
+    :meth:`Cloze.fill_scores` (its characters masked)."""
+    if model.config.unit is Unit.CHAR:
+        return {"five_way": float(five_way_by_pieces(model, probes).mean()) if probes else 0.0, "n": len(probes)}
     ranks, five_way = probe_ranks(model, probes, batch)
     return summarise(ranks, five_way)
+
+
+def five_way_by_pieces(model: Cloze, probes: Sequence[Probe]) -> np.ndarray:
+    """Per probe: whether the answer outscores its 4 distractors, each option scored in its context."""
+    def tokens(words: Sequence[str]) -> list[str]:
+        return [t for w in words for t in unit_tokens(w, model.config.unit)]
+
+    items = [(tokens(p.words[: p.position]), option, tokens(p.words[p.position + 1 :]))
+             for p in probes for option in [p.words[p.position], *p.distractors]]
+    scores = model.fill_scores(items)
+    ends = np.cumsum([1 + len(p.distractors) for p in probes])
+    return np.array([int(np.argmax(scores[end - 1 - len(p.distractors) : end])) == 0
+                     for p, end in zip(probes, ends, strict=True)], dtype=bool)
 
 
 def probe_ranks(model: Cloze, probes: Sequence[Probe], batch: int = 256) -> tuple[np.ndarray, np.ndarray]:
