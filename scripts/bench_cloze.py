@@ -1,7 +1,7 @@
 """Benchmark: cloze with left context only, right context only, and both — same data, same budget.
 
     python scripts/bench_cloze.py [--direction bidirectional|forward|backward|all] [--data ../shared/data]
-                                  [--runs runs/cloze] [--reuse] [--ship]
+                                  [--runs runs/cloze] [--reuse] [--ship] [--unit word|char]
 
 Training text: the gold-segmented training files of People's Daily 1998, CTB6 and SXU (their words as they
 are) and ../shared/data/raw (cut by jieba). Models are chosen on CTB6 dev; the test items come from the
@@ -9,7 +9,9 @@ SIGHAN 2005 PKU and MSR test gold, never trained on: one seeded random word (not
 sentence. Reported: accuracy@1, accuracy@5 and MRR over the vocabulary, and accuracy at picking the answer
 among it and 4 distractors of similar frequency; a unigram-frequency baseline in the same table; the cost of
 the output layer (tied embeddings, scored at masked steps only) against scoring every step; and the
-motivating example. Writes results/cloze.json and results/cloze.md; --ship puts the bidirectional model in
+motivating example. ``--unit char`` trains the same models over characters (words masked whole), scored on
+the 5-way choice alone (a character model has no word vocabulary to rank). Writes results/cloze.json and
+results/cloze.md; --ship puts the bidirectional model in
 zhtagger/models/cloze (float16).
 """
 
@@ -218,7 +220,8 @@ def table(results: dict, n_train: int, n_words: int) -> str:
         if key in results:
             ranked = ", ".join(f"{w} {s:.2f}" for w, s in results[key]["example"])
             top = ", ".join(f"{w} {p:.3f}" for w, p in results[key]["example_fill"])
-            lines.append(f"- {key}: {ranked}  (top 5 over the vocabulary: {top})")
+            over = "characters" if key.startswith("char-") else "over the vocabulary"
+            lines.append(f"- {key}: {ranked}  (top 5 {over}: {top})")
     return "\n".join(lines) + "\n"
 
 

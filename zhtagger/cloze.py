@@ -10,6 +10,10 @@ cost of a large vocabulary is paid for a few positions a sentence, not all of th
 ``rank`` scores candidates of any length, also words the vocabulary lacks: a candidate is cut into known
 words (jieba, then characters), the blank becomes that many masks, and its score is the sum of the pieces'
 log-probabilities at their masks (the pseudo-log-likelihood of masked language models).
+
+``ClozeConfig(unit="char")`` makes the same model over characters, for comparison: training masks whole
+words (all their characters), and a candidate is scored by masking its characters. It gets no vocabulary-wide
+ranking (no word vocabulary), only choices among given candidates; scripts/bench_cloze.py measures both.
 """
 
 from __future__ import annotations
