@@ -237,7 +237,7 @@ class Cloze:
         return list(scores.split([len(p) for p in positions]))
 
     def fill(self, text: str, k: int = 5) -> list[tuple[str, float]]:
-        """The ``k`` likeliest words for the blank, with their probabilities."""
+        """The ``k`` likeliest words for the blank (a character model: characters), with their probabilities."""
         left, right = parse_blank(text)
         before, after = self.tokenize(left), self.tokenize(right)
         scores = self.scores_at([before + [MASK] + after], [[len(before)]])[0][0].clone()
