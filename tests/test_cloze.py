@@ -197,3 +197,12 @@ def test_the_shipped_model_uses_the_right_context():
     assert ranked[-1] == "去医院"
     words = [word for word, _ in model.fill("中国的首都是____。", k=5)]
     assert len(words) == 5 and all(not w.isspace() for w in words)
+
+
+@pytest.mark.parametrize("option, value, message", [
+    ("mask_rate", 0.0, "mask-rate must be in"), ("dropout", 1.0, "dropout must be in"),
+    ("sampled", -1, "sampled must be"), ("unit", "byte", "unit must be one of"), ("hidden", 0, "hidden"),
+])
+def test_invalid_cloze_settings_are_clear_errors(option, value, message):
+    with pytest.raises(ValueError, match=message):
+        ClozeConfig(**{option: value})
