@@ -361,8 +361,10 @@ def train_cloze(train: Sequence[Sequence[str]], dev: Sequence[Sequence[str]] | N
     model = Cloze(build_net(config, len(tokens)), config, tokens, unknown_types)
     data = encode_pieces(train, tokens, config.max_words, config.unit)
     logger.info("cloze: %d training pieces, vocabulary of %d %ss", len(data.ids), len(tokens), config.unit.value)
-    words = tokens if config.unit is Unit.WORD else build_vocabulary(train, ClozeConfig(min_count=config.min_count,
-                                                                                         max_vocab=config.max_vocab))[0]
+    if config.unit is Unit.WORD:
+        words = tokens
+    else:  # the dev items' answers and distractors are words whatever the model's unit
+        words, _ = build_vocabulary(train, ClozeConfig(**{**config.to_dict(), "unit": Unit.WORD.value}))
     probes = make_probes(dev, words, n=2000, seed=train_config.seed)
     select = "acc1" if config.unit is Unit.WORD else "five_way"
 
