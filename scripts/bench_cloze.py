@@ -31,16 +31,15 @@ from zhtagger.cloze import (
     Cloze,
     ClozeConfig,
     Unit,
-    build_vocabulary,
     encode_pieces,
-    evaluate_cloze,
     jieba_tokenizer,
     make_probes,
-    probe_ranks,
+    probe_outcomes,
     read_sentences,
     summarise,
     train_cloze,
     unigram_baseline,
+    word_vocabulary,
 )
 from zhtagger.model import Direction
 from zhtagger.training import TrainConfig, config_dict
@@ -87,7 +86,7 @@ def main() -> None:
     dev = read_sentences(args.data / DEV, "words")
     test = {path: read_sentences(args.data / path, "words") for path in TEST}
     config, train_config = settings(args)
-    words, _ = build_vocabulary(train, ClozeConfig(**{**config.to_dict(), "unit": "word"}))  # answers, distractors
+    words = word_vocabulary(train, config)  # answers and distractors
     probes = {path: make_probes(sentences, words, PROBES_PER_TEST, SEED) for path, sentences in test.items()}
     all_probes = [p for items in probes.values() for p in items]
 
@@ -107,15 +106,16 @@ def main() -> None:
                                         train_config)
             model, history = Cloze.load(run / "model"), result.history  # the best epoch on dev
         wall = (time.perf_counter() - started) / 60
-        if config.unit is Unit.WORD:
-            ranks, five_way = probe_ranks(model, all_probes)
-            scores = {"test": summarise(ranks, five_way),
-                      "top1": "".join("1" if rank == 1 else "0" for rank in ranks)}  # per test item, for the interval
-        else:  # the 5-way choice only: a character model has no word vocabulary to rank
-            scores = {"test": evaluate_cloze(model, all_probes)}
+        ranks, five_way = probe_outcomes(model, all_probes)  # ranks None: a character model, 5-way only
+        ends = np.cumsum([len(items) for items in probes.values()])
+        by_test = {path: summarise(None if ranks is None else ranks[end - len(items) : end],
+                                   five_way[end - len(items) : end])
+                   for (path, items), end in zip(probes.items(), ends, strict=True)}
+        top1 = {} if ranks is None else {"top1": "".join("1" if rank == 1 else "0" for rank in ranks)}
         results[key] = {
-            "label": f"{direction} LSTM" + (" over characters" if config.unit is Unit.CHAR else ""), **scores,
-            "by_test": {k: evaluate_cloze(model, v) for k, v in probes.items()},
+            "label": f"{direction} LSTM" + (" over characters" if config.unit is Unit.CHAR else ""),
+            "test": summarise(ranks, five_way), **top1,  # top1: per test item, for the ratio's interval
+            "by_test": by_test,
             "train_minutes": history[-1]["elapsed_s"] / 60, "wall_minutes": wall, "history": history,
             "example": model.rank(EXAMPLE, EXAMPLE_CANDIDATES), "example_fill": model.fill(EXAMPLE, 5),
             "settings": {"cloze": config.to_dict() | {"direction": direction}, "train": config_dict(train_config)},

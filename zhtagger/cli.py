@@ -257,7 +257,7 @@ def run_cut(args: argparse.Namespace) -> int:
 
 
 def add_train_cloze_parser(tasks) -> None:
-    from zhtagger.cloze import ClozeConfig
+    from zhtagger.cloze import ClozeConfig, Unit
 
     defaults = ClozeConfig()
     cloze = tasks.add_parser("cloze", help="train a fill-the-blank model on raw or segmented text")
@@ -267,7 +267,7 @@ def add_train_cloze_parser(tasks) -> None:
     cloze.add_argument("--format", choices=["raw", "words", "pos", "conll"], default="raw",
                        help="raw: cut into words with jieba; words/pos/conll: already segmented (as for segment)")
     cloze.add_argument("--direction", choices=[d.value for d in Direction], default=defaults.direction.value)
-    cloze.add_argument("--unit", choices=["word", "char"], default=defaults.unit.value,
+    cloze.add_argument("--unit", choices=[u.value for u in Unit], default=defaults.unit.value,
                        help="the model's steps: words (default) or characters (words masked whole)")
     cloze.add_argument("--embedding-dim", type=positive_int, default=defaults.embedding_dim)
     cloze.add_argument("--hidden", type=positive_int, default=defaults.hidden)
@@ -306,7 +306,7 @@ def run_cloze(args: argparse.Namespace) -> int:
 
 
 def run_train_cloze(args: argparse.Namespace) -> int:
-    from zhtagger.cloze import ClozeConfig, jieba_tokenizer, read_sentences, train_cloze
+    from zhtagger.cloze import ClozeConfig, jieba_tokenizer, read_sentences, selection_metric, train_cloze
     from zhtagger.training import TrainConfig
 
     config = ClozeConfig(embedding_dim=args.embedding_dim, hidden=args.hidden, direction=args.direction,
@@ -325,7 +325,7 @@ def run_train_cloze(args: argparse.Namespace) -> int:
     for entry in result.history:
         scores = ", ".join(f"{name} {entry[key]:.4f}" for key, name in names.items() if key in entry)
         print(f"epoch {entry['epoch']}: train loss {entry['train_loss']:.4f}, dev {scores}")
-    selected = "acc1" if "acc1" in result.best else "five_way"
+    selected = selection_metric(config)
     print(f"best dev {names[selected]} {result.best[selected]:.4f}; model saved to {args.out / 'model'}")
     return 0
 

@@ -339,6 +339,16 @@ def unit_tokens(word: str, unit: Unit) -> list[str]:
     return list(word) if unit is Unit.CHAR else [word]
 
 
+def word_vocabulary(sentences: Sequence[Sequence[str]], config: ClozeConfig) -> Vocabulary:
+    """The words of evaluation items (answers and distractors), whatever the model's unit."""
+    return build_vocabulary(sentences, ClozeConfig(**{**config.to_dict(), "unit": Unit.WORD.value}))[0]
+
+
+def selection_metric(config: ClozeConfig) -> str:
+    """The dev metric a model is chosen on: accuracy@1, or the 5-way choice for a character model."""
+    return "acc1" if config.unit is Unit.WORD else "five_way"
+
+
 def build_vocabulary(sentences: Iterable[Sequence[str]], config: ClozeConfig) -> tuple[Vocabulary, int]:
     """Tokens (words or characters) by frequency (after <pad>, <unk>, <mask>), and how many training types fell
     to <unk>."""
@@ -361,12 +371,8 @@ def train_cloze(train: Sequence[Sequence[str]], dev: Sequence[Sequence[str]] | N
     model = Cloze(build_net(config, len(tokens)), config, tokens, unknown_types)
     data = encode_pieces(train, tokens, config.max_words, config.unit)
     logger.info("cloze: %d training pieces, vocabulary of %d %ss", len(data.ids), len(tokens), config.unit.value)
-    if config.unit is Unit.WORD:
-        words = tokens
-    else:  # the dev items' answers and distractors are words whatever the model's unit
-        words, _ = build_vocabulary(train, ClozeConfig(**{**config.to_dict(), "unit": Unit.WORD.value}))
+    words = tokens if config.unit is Unit.WORD else word_vocabulary(train, config)
     probes = make_probes(dev, words, n=2000, seed=train_config.seed)
-    select = "acc1" if config.unit is Unit.WORD else "five_way"
 
     def evaluate(net: ClozeNet) -> dict[str, float]:
         return {k: v for k, v in evaluate_cloze(model, probes).items() if k in ("acc1", "acc5", "mrr", "five_way")}
@@ -379,7 +385,7 @@ def train_cloze(train: Sequence[Sequence[str]], dev: Sequence[Sequence[str]] | N
             model.save(Path(save_dir) / "model", settings)
 
     result = fit(model.net, lambda generator: data.batches(config, generator), ClozeNet.loss, train_config,
-                 evaluate, select, save_dir, on_best)
+                 evaluate, selection_metric(config), save_dir, on_best)
     model.net.eval()
     return model, result
 
@@ -423,10 +429,15 @@ def evaluate_cloze(model: Cloze, probes: Sequence[Probe], batch: int = 256) -> d
     accuracy at picking the answer among it and its 4 distractors (all scored as in :meth:`Cloze.rank`).
     A character model has no word vocabulary to rank: it gets the 5-way choice only, each option scored by
     :meth:`Cloze.fill_scores` (its characters masked)."""
+    return summarise(*probe_outcomes(model, probes, batch))
+
+
+def probe_outcomes(model: Cloze, probes: Sequence[Probe], batch: int = 256) -> tuple[np.ndarray | None, np.ndarray]:
+    """Per probe: the answer's rank over the vocabulary (None for a character model) and whether it beats its
+    distractors."""
     if model.config.unit is Unit.CHAR:
-        return {"five_way": float(five_way_by_pieces(model, probes).mean()) if probes else 0.0, "n": len(probes)}
-    ranks, five_way = probe_ranks(model, probes, batch)
-    return summarise(ranks, five_way)
+        return None, five_way_by_pieces(model, probes)
+    return probe_ranks(model, probes, batch)
 
 
 def five_way_by_pieces(model: Cloze, probes: Sequence[Probe]) -> np.ndarray:
@@ -461,12 +472,16 @@ def probe_ranks(model: Cloze, probes: Sequence[Probe], batch: int = 256) -> tupl
     return ranks, five_way
 
 
-def summarise(ranks: np.ndarray, five_way: np.ndarray) -> dict[str, float]:
-    """The metrics of :func:`evaluate_cloze` from per-probe ranks (0: a miss) and 5-way outcomes."""
-    n = max(len(ranks), 1)
-    reciprocal = np.divide(1.0, ranks, out=np.zeros(len(ranks)), where=ranks > 0)
-    return {"acc1": float((ranks == 1).sum() / n), "acc5": float(((ranks >= 1) & (ranks <= 5)).sum() / n),
-            "mrr": float(reciprocal.sum() / n), "five_way": float(five_way.sum() / n), "n": len(ranks)}
+def summarise(ranks: np.ndarray | None, five_way: np.ndarray) -> dict[str, float]:
+    """The metrics of :func:`evaluate_cloze` from per-probe ranks (0: a miss; None: no ranking, 5-way only) and
+    5-way outcomes."""
+    n = max(len(five_way), 1)
+    metrics = {"five_way": float(five_way.sum() / n), "n": len(five_way)}
+    if ranks is not None:
+        reciprocal = np.divide(1.0, ranks, out=np.zeros(len(ranks)), where=ranks > 0)
+        metrics |= {"acc1": float((ranks == 1).sum() / n), "acc5": float(((ranks >= 1) & (ranks <= 5)).sum() / n),
+                    "mrr": float(reciprocal.sum() / n)}
+    return metrics
 
 
 def unigram_baseline(probes: Sequence[Probe], vocabulary: Vocabulary) -> dict[str, float]:
