@@ -57,8 +57,8 @@ EXAMPLE_CANDIDATES = ["去医院", "睡觉", "请假", "休息"]
 
 
 def settings(args: argparse.Namespace) -> tuple[ClozeConfig, TrainConfig]:
-    return ClozeConfig(embedding_dim=args.embedding_dim, hidden=args.hidden, dropout=args.dropout, unit=args.unit,
-                       min_count=3, max_vocab=50_000), \
+    return ClozeConfig(embedding_dim=args.embedding_dim, hidden=args.hidden, layers=args.layers, dropout=args.dropout,
+                       unit=args.unit, min_count=3, max_vocab=50_000), \
         TrainConfig(epochs=args.epochs, lr=2e-3, lr_decay=0.8, seed=SEED, quiet=True,
                     resume=args.resume)
 
@@ -72,9 +72,14 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="evaluate already trained models in RUNS if present")
     parser.add_argument("--ship", action="store_true", help="copy the bidirectional model into zhtagger/models")
     parser.add_argument("--epochs", type=int, default=12, help="the same for every direction (default 12)")
-    parser.add_argument("--embedding-dim", type=int, default=128, help="word vectors, tied to the output (default 128)")
-    parser.add_argument("--hidden", type=int, default=192, help="LSTM units a direction (default 192)")
-    parser.add_argument("--dropout", type=float, default=0.2, help="default 0.2")
+    defaults = ClozeConfig()
+    parser.add_argument("--embedding-dim", type=int, default=defaults.embedding_dim,
+                        help=f"word vectors, tied to the output (default {defaults.embedding_dim})")
+    parser.add_argument("--hidden", type=int, default=defaults.hidden,
+                        help=f"LSTM units a direction (default {defaults.hidden})")
+    parser.add_argument("--layers", type=int, default=defaults.layers,
+                        help=f"stacked LSTM layers (default {defaults.layers})")
+    parser.add_argument("--dropout", type=float, default=defaults.dropout, help=f"default {defaults.dropout}")
     parser.add_argument("--unit", choices=[u.value for u in Unit], default="word",
                         help="char: the same models over characters, words masked whole (results as char-DIRECTION)")
     parser.add_argument("--resume", action="store_true", help="continue runs in RUNS from their checkpoints")
@@ -113,12 +118,12 @@ def main() -> None:
                    for (path, items), end in zip(probes.items(), ends, strict=True)}
         top1 = {} if ranks is None else {"top1": "".join("1" if rank == 1 else "0" for rank in ranks)}
         results[key] = {
-            "label": f"{direction} LSTM" + (" over characters" if config.unit is Unit.CHAR else ""),
+            "label": label(model.config),
             "test": summarise(ranks, five_way), **top1,  # top1: per test item, for the ratio's interval
             "by_test": by_test,
             "train_minutes": history[-1]["elapsed_s"] / 60, "wall_minutes": wall, "history": history,
             "example": model.rank(EXAMPLE, EXAMPLE_CANDIDATES), "example_fill": model.fill(EXAMPLE, 5),
-            "settings": {"cloze": config.to_dict() | {"direction": direction}, "train": config_dict(train_config)},
+            "settings": {"cloze": model.config.to_dict(), "train": config_dict(train_config)},
         }
         if key == Direction.BIDIRECTIONAL.value:
             results["output_layer_ms"] = output_layer_cost(model, train)
@@ -128,6 +133,11 @@ def main() -> None:
         results_path.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
         (args.results / "cloze.md").write_text(table(results, len(train), len(words)), encoding="utf-8")
     print(table(results, len(train), len(words)))
+
+
+def label(config: ClozeConfig) -> str:
+    layers = f"{config.layers} layer" + ("s" if config.layers > 1 else "")
+    return f"{config.direction.value} LSTM" + (" over characters" if config.unit is Unit.CHAR else "") + f" ({layers})"
 
 
 def output_layer_cost(model: Cloze, train: list[list[str]], repeats: int = 5) -> dict:
@@ -168,8 +178,9 @@ def ship(model: Cloze, record: dict, data: Path) -> None:
     t = record["test"]
     card = f"""# zhtagger cloze model
 
-Fills one blank from both sides of its context: a bidirectional LSTM ({model.config.hidden} units each way) over
-words ({len(model.words):,}-word vocabulary, {model.config.embedding_dim}-d embeddings tied to the output).
+Fills one blank from both sides of its context: a {model.config.layers}-layer bidirectional LSTM
+({model.config.hidden} units each way) over words ({len(model.words):,}-word vocabulary, {model.config.embedding_dim}-d
+embeddings tied to the output).
 Trained with `python scripts/bench_cloze.py --ship` on the gold-segmented training text of People's Daily 1998,
 CTB6 and SXU and raw/tnews_eprstmt.txt (cut by jieba); chosen on CTB6 dev; seed {SEED}; float16 weights.
 

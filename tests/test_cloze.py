@@ -163,8 +163,9 @@ def test_cli_cloze_and_train(tiny_cloze, tmp_path, capsys):
     train.write_text("".join(" ".join(s) + "\n" for s in make_sentences(300, 5)), encoding="utf-8")
     assert main(["train", "cloze", "--train", str(train), "--format", "words", "--out", str(tmp_path / "run"),
                  "--embedding-dim", "8", "--hidden", "8", "--epochs", "1", "--min-count", "1", "--dropout", "0.1",
-                 "--lr-decay", "0.9", "-q"]) == 0
-    assert Cloze.load(tmp_path / "run" / "model").fill("我____饭", k=3)
+                 "--lr-decay", "0.9", "--layers", "2", "-q"]) == 0
+    stacked = Cloze.load(tmp_path / "run" / "model")
+    assert stacked.config.layers == 2 and len(stacked.net.core.lstm) == 2 and stacked.fill("我____饭", k=3)
     assert main(["train", "cloze", "--train", str(train), "--format", "words", "--out", str(tmp_path / "chars"),
                  "--unit", "char", "--embedding-dim", "8", "--hidden", "8", "--epochs", "1", "--min-count", "1",
                  "-q"]) == 0
@@ -202,6 +203,7 @@ def test_the_shipped_model_uses_the_right_context():
 @pytest.mark.parametrize("option, value, message", [
     ("mask_rate", 0.0, "mask-rate must be in"), ("dropout", 1.0, "dropout must be in"),
     ("sampled", -1, "sampled must be"), ("unit", "byte", "unit must be one of"), ("hidden", 0, "hidden"),
+    ("layers", 0, "layers"),
 ])
 def test_invalid_cloze_settings_are_clear_errors(option, value, message):
     with pytest.raises(ValueError, match=message):

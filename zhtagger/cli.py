@@ -271,6 +271,7 @@ def add_train_cloze_parser(tasks) -> None:
                        help="the model's steps: words (default) or characters (words masked whole)")
     cloze.add_argument("--embedding-dim", type=positive_int, default=defaults.embedding_dim)
     cloze.add_argument("--hidden", type=positive_int, default=defaults.hidden)
+    cloze.add_argument("--layers", type=positive_int, default=defaults.layers)
     cloze.add_argument("--min-count", type=positive_int, default=defaults.min_count)
     cloze.add_argument("--max-vocab", type=positive_int, default=defaults.max_vocab)
     cloze.add_argument("--batch-size", type=positive_int, default=defaults.batch_size)
@@ -309,7 +310,8 @@ def run_train_cloze(args: argparse.Namespace) -> int:
     from zhtagger.cloze import ClozeConfig, jieba_tokenizer, read_sentences, selection_metric, train_cloze
     from zhtagger.training import TrainConfig
 
-    config = ClozeConfig(embedding_dim=args.embedding_dim, hidden=args.hidden, direction=args.direction,
+    config = ClozeConfig(embedding_dim=args.embedding_dim, hidden=args.hidden, layers=args.layers,
+                         direction=args.direction,
                          unit=args.unit, dropout=args.dropout, min_count=args.min_count, max_vocab=args.max_vocab,
                          batch_size=args.batch_size)
     train_config = TrainConfig(epochs=args.epochs, lr=args.lr, lr_decay=args.lr_decay, seed=args.seed,

@@ -64,8 +64,10 @@ class Unit(str, Enum):
 class ClozeConfig:
     """Settings of a cloze model; stored in its model directory."""
 
+    # defaults: the benchmarked and shipped model (scripts/bench_cloze.py)
     embedding_dim: int = 128
-    hidden: int = 256
+    hidden: int = 192
+    layers: int = 2  # stacked: a bidirectional model's upper layer sees both sides of the blank at once
     direction: Direction = Direction.BIDIRECTIONAL
     unit: Unit = Unit.WORD
     dropout: float = 0.2
@@ -79,7 +81,7 @@ class ClozeConfig:
     def __post_init__(self) -> None:
         self.direction = parse_enum(Direction, self.direction, "direction")
         self.unit = parse_enum(Unit, self.unit, "unit")
-        for option in ("embedding_dim", "hidden", "min_count", "max_vocab", "max_words", "batch_size"):
+        for option in ("embedding_dim", "hidden", "layers", "min_count", "max_vocab", "max_words", "batch_size"):
             require_positive(getattr(self, option), option.replace("_", "-"))
         if self.sampled < 0:
             raise ValueError(f"sampled must be >= 0; got {self.sampled!r}")
@@ -155,7 +157,8 @@ def sampling_ranks(vocab_size: int) -> int:
 def build_net(config: ClozeConfig, vocab_size: int) -> ClozeNet:
     return ClozeNet(TaggerConfig(n_outputs=config.embedding_dim, vocab_sizes=(vocab_size,),
                                  embedding_dims=(config.embedding_dim,), hidden=config.hidden,
-                                 direction=config.direction, dropout=config.dropout), config.sampled)
+                                 layers=config.layers, direction=config.direction, dropout=config.dropout),
+                    config.sampled)
 
 
 def jieba_tokenizer():
@@ -285,7 +288,8 @@ class Cloze:
             path = Path(__file__).resolve().parent / "models" / SHIPPED
         net, config = load_model(path, TASK, device, lambda core, _: ClozeNet(core))
         words = Vocabulary.from_text(read_text_file(path, WORDS_FILE))
-        return cls(net, ClozeConfig(**config["task_config"]["cloze"]), words, config["task_config"]["unknown_types"])
+        settings = {**config["task_config"]["cloze"], "layers": net.core.config.layers}  # older models lack layers
+        return cls(net, ClozeConfig(**settings), words, config["task_config"]["unknown_types"])
 
 
 @dataclass
