@@ -1,5 +1,6 @@
 """Cloze: blanks, masking, the loss at masked steps only, ranking any candidate, save/load, a tiny corpus."""
 
+import json
 import random
 
 import numpy as np
@@ -150,6 +151,16 @@ def test_save_load_gives_identical_scores(tiny_cloze, tmp_path):
     assert again.rank("我今天____饭。", ["吃", "喝茶"]) == model.rank("我今天____饭。", ["吃", "喝茶"])
     best = Cloze.load(out / "model")  # the best epoch, saved during training
     assert best.words.tokens == model.words.tokens and len(best.fill("我____饭", k=3)) == 3
+
+
+def test_a_model_saved_before_layers_were_a_setting_loads_with_its_true_depth(tiny_cloze, tmp_path):
+    model, _ = tiny_cloze
+    model.save(tmp_path / "m")
+    config_file = tmp_path / "m" / "config.json"
+    stored = json.loads(config_file.read_text(encoding="utf-8"))
+    del stored["task_config"]["cloze"]["layers"]
+    config_file.write_text(json.dumps(stored), encoding="utf-8")
+    assert Cloze.load(tmp_path / "m").config.layers == len(model.net.core.lstm)
 
 
 def test_cli_cloze_and_train(tiny_cloze, tmp_path, capsys):

@@ -311,9 +311,8 @@ def run_train_cloze(args: argparse.Namespace) -> int:
     from zhtagger.training import TrainConfig
 
     config = ClozeConfig(embedding_dim=args.embedding_dim, hidden=args.hidden, layers=args.layers,
-                         direction=args.direction,
-                         unit=args.unit, dropout=args.dropout, min_count=args.min_count, max_vocab=args.max_vocab,
-                         batch_size=args.batch_size)
+                         direction=args.direction, unit=args.unit, dropout=args.dropout, min_count=args.min_count,
+                         max_vocab=args.max_vocab, batch_size=args.batch_size)
     train_config = TrainConfig(epochs=args.epochs, lr=args.lr, lr_decay=args.lr_decay, seed=args.seed,
                                device=args.device, quiet=args.quiet)
     tokenizer = jieba_tokenizer() if args.format == "raw" else None
