@@ -1,7 +1,7 @@
 """Benchmark: train a segmenter on each corpus, score its test set like the SIGHAN bakeoff, compare with jieba.
 
     python scripts/bench_cws.py [--corpus ctb6|pku|sxu|all] [--data ../shared/data] [--runs runs/cws]
-                                [--reuse] [--track closed|open] [--pretrain-self] [--crf]
+                                [--reuse] [--track closed|open] [--pretrain-self] [--crf] [--hidden N]
 
 Models and decoders are chosen on dev data only (CTB6's dev set; the last 5% of the training file elsewhere):
 the decoder (greedy, viterbi, or the CRF model with --crf) with the best dev F1 is the one scored on test. Writes
@@ -46,6 +46,8 @@ def main() -> None:
                         help="closed track: pretrain embeddings on the training text itself (no outside data)")
     parser.add_argument("--crf", action="store_true", help="also train the CRF variant and report it on dev")
     parser.add_argument("--epochs", type=int, default=SETTINGS["epochs"])
+    parser.add_argument("--hidden", type=int, default=SegmenterConfig.hidden,
+                        help=f"LSTM units a direction (default {SegmenterConfig.hidden}; others: -hN in the run name)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
 
@@ -60,8 +62,10 @@ def main() -> None:
 
 
 def run_tag(args) -> str:
-    """The run's name: its track, and ``-sp`` for a closed run with self-pretrained embeddings."""
-    return args.track + ("-sp" if args.pretrain_self and args.track == "closed" else "")
+    """The run's name: its track, ``-sp`` for a closed run with self-pretrained embeddings, ``-hN`` for a
+    hidden size other than the default."""
+    return args.track + ("-sp" if args.pretrain_self and args.track == "closed" else "") \
+        + ("" if args.hidden == SegmenterConfig.hidden else f"-h{args.hidden}")
 
 
 def train_or_load(name: str, args, config: SegmenterConfig, tag: str) -> tuple[Segmenter, dict]:
@@ -80,9 +84,9 @@ def train_or_load(name: str, args, config: SegmenterConfig, tag: str) -> tuple[S
 def run_corpus(name: str, args) -> dict:
     spec = CORPORA[name]
     test = read_corpus(args.data / spec["test"]).sentences
-    config = SegmenterConfig(pretrain_self=args.pretrain_self)
+    config = SegmenterConfig(pretrain_self=args.pretrain_self, hidden=args.hidden)
     if args.track == "open":
-        config = SegmenterConfig(lexicon_dim=16, min_bigram_count=3,
+        config = SegmenterConfig(lexicon_dim=16, min_bigram_count=3, hidden=args.hidden,
                                  pretrain=tuple(str(args.data / path) for path in PRETRAIN))
     tag = run_tag(args)
     segmenter, training = train_or_load(name, args, config, tag)
