@@ -1,7 +1,8 @@
 """Benchmark: train a segmenter on each corpus, score its test set like the SIGHAN bakeoff, compare with jieba.
 
     python scripts/bench_cws.py [--corpus ctb6|pku|sxu|all] [--data ../shared/data] [--runs runs/cws]
-                                [--reuse] [--track closed|open] [--pretrain-self] [--crf] [--hidden N]
+                                [--reuse] [--track closed|open] [--pretrain-self] [--train-lexicon] [--crf]
+                                [--hidden N]
 
 Models and decoders are chosen on dev data only (CTB6's dev set; the last 5% of the training file elsewhere):
 the decoder (greedy, viterbi, or the CRF model with --crf) with the best dev F1 is the one scored on test. Writes
@@ -44,6 +45,8 @@ def main() -> None:
                         help="open adds the jieba-dictionary feature and embeddings pretrained on raw text")
     parser.add_argument("--pretrain-self", action="store_true",
                         help="closed track: pretrain embeddings on the training text itself (no outside data)")
+    parser.add_argument("--train-lexicon", action="store_true",
+                        help="closed track: add the lexicon feature made of the training words (jackknifed)")
     parser.add_argument("--crf", action="store_true", help="also train the CRF variant and report it on dev")
     parser.add_argument("--epochs", type=int, default=SETTINGS["epochs"])
     parser.add_argument("--hidden", type=int, default=SegmenterConfig.hidden,
@@ -62,9 +65,11 @@ def main() -> None:
 
 
 def run_tag(args) -> str:
-    """The run's name: its track, ``-sp`` for a closed run with self-pretrained embeddings, ``-hN`` for a
-    hidden size other than the default."""
-    return args.track + ("-sp" if args.pretrain_self and args.track == "closed" else "") \
+    """The run's name: its track, ``-sp`` for a closed run with self-pretrained embeddings, ``-lex`` for one
+    with the training-word lexicon, ``-hN`` for a hidden size other than the default."""
+    closed = args.track == "closed"
+    return args.track + ("-sp" if args.pretrain_self and closed else "") \
+        + ("-lex" if args.train_lexicon and closed else "") \
         + ("" if args.hidden == SegmenterConfig.hidden else f"-h{args.hidden}")
 
 
@@ -84,7 +89,8 @@ def train_or_load(name: str, args, config: SegmenterConfig, tag: str) -> tuple[S
 def run_corpus(name: str, args) -> dict:
     spec = CORPORA[name]
     test = read_corpus(args.data / spec["test"]).sentences
-    config = SegmenterConfig(pretrain_self=args.pretrain_self, hidden=args.hidden)
+    config = SegmenterConfig(pretrain_self=args.pretrain_self, hidden=args.hidden,
+                             lexicon_dim=16 if args.train_lexicon else 0, lexicon="train")
     if args.track == "open":
         config = SegmenterConfig(lexicon_dim=16, min_bigram_count=3, hidden=args.hidden,
                                  pretrain=tuple(str(args.data / path) for path in PRETRAIN))

@@ -65,11 +65,12 @@ def test_cli_train_and_eval(tiny_corpus, tmp_path, capsys):
     (tmp_path / "gold.txt").write_text("\n".join("  ".join(s) for s in dev) + "\n", encoding="utf-8")
     assert main(["train", "segment", "--train", str(tmp_path / "train.txt"), "--out", str(tmp_path / "run"),
                  "--epochs", "2", "--hidden", "16", "--char-dim", "16", "--bigram-dim", "8", "--lr", "0.01",
-                 "--pretrain-self", "-q"]) == 0
+                 "--pretrain-self", "--lexicon-dim", "4", "--lexicon", "train", "-q"]) == 0
     assert "best dev F1" in capsys.readouterr().out
     config = json.loads((tmp_path / "run" / "model" / "config.json").read_text())
     assert config["task"] == "segment" and config["model"]["hidden"] == 16
-    assert config["task_config"]["segmenter"]["pretrain_self"]
+    segmenter_config = config["task_config"]["segmenter"]
+    assert segmenter_config["pretrain_self"] and segmenter_config["lexicon"] == "train"
     assert main(["eval", "segment", "--model", str(tmp_path / "run"), "--gold", str(tmp_path / "gold.txt"),
                  "--output", str(tmp_path / "pred.txt"), "--errors", str(tmp_path / "errors.txt"), "--seqeval"]) == 0
     out = capsys.readouterr().out
@@ -110,6 +111,53 @@ def test_open_track_lexicon_channel_trains(tiny_corpus, tmp_path):
     assert segmenter.net.config.vocab_sizes[-1] == 10
     loaded = Segmenter.load(tmp_path / "model")
     assert loaded.segment(["我喜欢北京"]) == segmenter.segment(["我喜欢北京"])
+
+
+def test_jackknifed_lexicon_features_match_each_block_against_the_others():
+    from zhtagger.segment.lexicon import BEGIN, END, Lexicon, jackknifed_features
+
+    sentences = [["北京", "天安门"], ["北京", "大学"], ["天安门", "大学"], ["大学", "北京"]]
+    # sentence 0 is cut into two pieces; the four sentences make two blocks of two
+    pieces, piece_sentence = ["北京", "天安门", "北京大学", "天安门大学", "大学北京"], [0, 0, 1, 2, 3]
+    features = jackknifed_features(sentences, pieces, np.array(piece_sentence), folds=2) - 2
+    word = [BEGIN, END]
+    # block 0 (sentences 0, 1) sees the words of block 1: 天安门, 大学, 北京 — but 北京 only from sentence 3
+    assert features[:2].tolist() == word  # 北京
+    assert features[2:5].tolist() == [BEGIN, 2, END]  # 天安门
+    assert features[5:9].tolist() == word + word  # 北京大学
+    # block 1 (sentences 2, 3) sees 北京, 天安门, 大学 (sentences 0, 1): everything is known there
+    assert features[9:].tolist() == [BEGIN, 2, END] + word + word + word
+    # a word only its own block has is not marked in training
+    sentences = [["天安门"], ["北京"]]
+    assert (jackknifed_features(sentences, ["天安门", "北京"], np.array([0, 1]), folds=2) - 2).tolist() == [0] * 5
+    # whereas the lexicon of all the training words, used at prediction time, marks it
+    assert (Lexicon(["天安门", "北京"]).features("天安门") - 2).tolist() == [BEGIN, 2, END]
+
+
+def test_training_word_lexicon_trains_saves_and_loads(tiny_corpus, tmp_path):
+    train, dev = tiny_corpus
+    config = SegmenterConfig(char_dim=8, bigram_dim=0, lexicon_dim=4, lexicon="train", hidden=8, batch_size=32)
+    segmenter, _ = train_segmenter(train[:100], dev[:20], None, config, TrainConfig(epochs=1, quiet=True))
+    known = next(word for word in sorted(segmenter.train_words) if len(word) >= 2)
+    assert (segmenter.lexicon().features(known) - 2).tolist()[0] & 1  # a training word begins there
+    assert (segmenter.lexicon().features("火星") - 2).tolist() == [0, 0]  # jieba's words are not used
+    # the lexicon is made of the training words, so they are saved even when asked to leave them out
+    segmenter.save(tmp_path / "model", train_words=False)
+    loaded = Segmenter.load(tmp_path / "model")
+    assert loaded.train_words == segmenter.train_words and loaded.config.lexicon == "train"
+    texts = ["".join(sentence) for sentence in dev[:20]]
+    assert loaded.segment(texts) == segmenter.segment(texts)
+
+
+@pytest.mark.parametrize("settings, message", [
+    (dict(lexicon="hownet"), "lexicon must be one of jieba, train"),
+    (dict(dropout=1.0), "dropout must be in"),
+    (dict(bigram_dim=-1), "bigram-dim and lexicon-dim must be >= 0"),
+    (dict(hidden=0), "hidden"),
+])
+def test_bad_segmenter_settings_are_clear_errors(settings, message):
+    with pytest.raises(ValueError, match=message):
+        SegmenterConfig(**settings)
 
 
 def test_pretrained_embeddings_from_raw_text(tiny_corpus, tmp_path):

@@ -163,7 +163,10 @@ def add_segment_parsers(commands) -> None:
     segment.add_argument("--char-dim", type=positive_int, default=defaults.char_dim)
     segment.add_argument("--bigram-dim", type=int, default=defaults.bigram_dim, help="0 turns bigrams off")
     segment.add_argument("--lexicon-dim", type=int, default=0,
-                         help="> 0 adds a feature from jieba's dictionary (open track)")
+                         help="> 0 adds a feature marking dictionary words (see --lexicon)")
+    segment.add_argument("--lexicon", choices=["jieba", "train"], default=defaults.lexicon,
+                         help="the feature's words: jieba's dictionary (open track) or the training words "
+                              "(closed track; jackknifed in training)")
     segment.add_argument("--pretrain", type=Path, nargs="+", default=[], metavar="RAW",
                          help="raw-text files to pretrain character and bigram embeddings on (open track)")
     segment.add_argument("--pretrain-self", action="store_true",
@@ -341,10 +344,10 @@ def run_train_segment(args: argparse.Namespace) -> int:
     from zhtagger.training import TrainConfig
 
     config = SegmenterConfig(
-        char_dim=args.char_dim, bigram_dim=args.bigram_dim, lexicon_dim=args.lexicon_dim, pretrain=args.pretrain,
-        pretrain_self=args.pretrain_self, hidden=args.hidden,
-        layers=args.layers, dropout=args.dropout, decoder=args.decoder, min_bigram_count=args.min_bigram_count,
-        max_chars=args.max_chars, batch_size=args.batch_size,
+        char_dim=args.char_dim, bigram_dim=args.bigram_dim, lexicon_dim=args.lexicon_dim, lexicon=args.lexicon,
+        pretrain=args.pretrain, pretrain_self=args.pretrain_self, hidden=args.hidden, layers=args.layers,
+        dropout=args.dropout, decoder=args.decoder, min_bigram_count=args.min_bigram_count, max_chars=args.max_chars,
+        batch_size=args.batch_size,
     )
     train_config = TrainConfig(epochs=args.epochs, lr=args.lr, lr_decay=args.lr_decay, patience=args.patience,
                                seed=args.seed, device=args.device, resume=args.resume, quiet=args.quiet)

@@ -1,5 +1,6 @@
-"""A word-lexicon feature (open track): for each character, whether a dictionary word of two or more
-characters begins, continues or ends there. The default lexicon is jieba's bundled dictionary.
+"""A word-lexicon feature: for each character, whether a dictionary word of two or more characters begins,
+continues or ends there. The dictionary is jieba's bundled one (open track) or the training words (closed
+track; jackknifed in training, see :func:`jackknifed_features`).
 
 Matching is vectorised: every window of 2..MAX_WORD characters is hashed (a polynomial over code points,
 modulo 2**64) and looked up in the sorted hashes of the dictionary's words of that length. Two different
@@ -10,12 +11,13 @@ strings share a hash with a chance below 2**-40 per window (a few hundred thousa
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
 from zhtagger.segment.vocab import char_codes, find_sorted
 
+JACKKNIFE_FOLDS = 10
 MAX_WORD = 6  # longer dictionary words are rare and add little
 N_FEATURES = 2 + 8  # ids 0 (padding) and 1 (unknown) are reserved; 2 + three bits
 BEGIN, INSIDE, END = 1, 2, 4
@@ -72,3 +74,30 @@ class Lexicon:
                 bits[starts + k] |= INSIDE
             bits[starts + size - 1] |= END
         return bits + 2
+
+
+def jackknifed_features(sentences: Sequence[Sequence[str]], piece_texts: Sequence[str],
+                        piece_sentence: np.ndarray, folds: int = JACKKNIFE_FOLDS) -> np.ndarray:
+    """Lexicon feature ids of training pieces laid end to end, each piece matched against the words of the
+    training sentences *outside* its block (the sentences cut into ``folds`` contiguous blocks, piece i
+    coming from sentence ``piece_sentence[i]``, in order).
+
+    A lexicon of all the training words marks every training word, so a network trained on it learns to
+    trust the feature blindly; at test time it is missing on every out-of-vocabulary word. Held-out blocks
+    make it miss in training about as often as it will on new text, and the network learns how far to trust it.
+    """
+    fold_of_sentence = np.arange(len(sentences)) * folds // max(len(sentences), 1)
+    fold_of_piece = fold_of_sentence[np.asarray(piece_sentence, dtype=np.int64)]
+    lengths = np.fromiter(map(len, piece_texts), dtype=np.int64, count=len(piece_texts))
+    offsets = np.concatenate([[0], np.cumsum(lengths)])
+    codes = char_codes("".join(piece_texts))
+    features = np.empty(len(codes), dtype=np.int64)
+    for fold in range(folds):
+        rows = np.flatnonzero(fold_of_piece == fold)  # contiguous: pieces follow the sentences' order
+        if not len(rows):
+            continue
+        lexicon = Lexicon({word for sentence, other in zip(sentences, fold_of_sentence, strict=True)
+                           if other != fold for word in sentence})
+        start, end = offsets[rows[0]], offsets[rows[-1] + 1]
+        features[start:end] = lexicon.features_of_codes(codes[start:end], offsets[rows[0] : rows[-1] + 2] - start)
+    return features

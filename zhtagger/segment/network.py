@@ -21,13 +21,17 @@ class Decoder(str, Enum):
     CRF = "crf"  # learned transitions (trained with the CRF likelihood), rules enforced
 
 
+LEXICONS = ("jieba", "train")
+
+
 @dataclass
 class SegmenterConfig:
     """Settings of a segmenter: its input features, network and decoder. Stored in its model directory."""
 
     char_dim: int = 100
     bigram_dim: int = 100  # 0: no bigram channel
-    lexicon_dim: int = 0  # > 0: a channel from jieba's dictionary (open track)
+    lexicon_dim: int = 0  # > 0: a channel marking dictionary words (see lexicon)
+    lexicon: str = "jieba"  # its words: "jieba" (jieba's dictionary, open track) or "train" (the training words)
     pretrain: tuple[str, ...] = ()  # raw-text files to pretrain character and bigram embeddings on (open track)
     pretrain_self: bool = False  # pretrain on the training text alone (no outside data: closed track)
     hidden: int = 150
@@ -47,6 +51,8 @@ class SegmenterConfig:
             require_positive(getattr(self, option), option.replace("_", "-"))
         if self.bigram_dim < 0 or self.lexicon_dim < 0:
             raise ValueError("bigram-dim and lexicon-dim must be >= 0")
+        if self.lexicon not in LEXICONS:
+            raise ValueError(f"lexicon must be one of {', '.join(LEXICONS)}; got {self.lexicon!r}")
         if not 0 <= self.dropout < 1:
             raise ValueError(f"dropout must be in [0, 1); got {self.dropout!r}")
 

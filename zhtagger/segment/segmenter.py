@@ -60,10 +60,11 @@ class Segmenter:
         return next(self.net.parameters()).device
 
     def lexicon(self):
+        """The dictionary behind the lexicon channel: jieba's, or the words the model was trained on."""
         if self._lexicon is None:
             from zhtagger.segment.lexicon import Lexicon
 
-            self._lexicon = Lexicon.jieba_default()
+            self._lexicon = Lexicon(self.train_words) if self.config.lexicon == "train" else Lexicon.jieba_default()
         return self._lexicon
 
     def encode(self, texts: Sequence[str], tags: Sequence[Sequence[int]] | None = None) -> Encoded:
@@ -185,9 +186,10 @@ class Segmenter:
     def save(self, path: str | os.PathLike, extra: dict | None = None, half: bool = False,
              extra_files: dict[str, str] | None = None, train_words: bool = True) -> Path:
         """Save as a model directory; ``half`` stores the weights as float16 (half the size, for shipping);
-        ``train_words=False`` leaves out the training word list (then OOV is undefined unless given)."""
+        ``train_words=False`` leaves out the training word list (then OOV is undefined unless given), unless
+        the model's lexicon feature is made of those words."""
         files = {CHARS_FILE: self.chars.to_text(), BIGRAMS_FILE: self.bigrams.to_text(), **(extra_files or {})}
-        if train_words:
+        if train_words or (self.config.lexicon_dim and self.config.lexicon == "train"):
             files[WORDS_FILE] = "".join(w + "\n" for w in sorted(self.train_words))
         return save_model(path, self.net, TASK, {"segmenter": self.config.to_dict(), **(extra or {})}, files,
                           torch.float16 if half else None)
@@ -267,7 +269,11 @@ def train_segmenter(
     train_config = train_config or TrainConfig(epochs=10, lr=2e-3)
     sentences = as_sentences(train, format)
     sentences, dev_sentences = hold_out(sentences) if dev is None else (sentences, as_sentences(dev, format))
-    pieces = [piece for sentence in sentences for piece in split_long(sentence, config.max_chars)]
+    pieces, piece_sentence = [], []
+    for number, sentence in enumerate(sentences):
+        for piece in split_long(sentence, config.max_chars):
+            pieces.append(piece)
+            piece_sentence.append(number)
     texts = ["".join(piece) for piece in pieces]
     # raw text: whitespace removed, so segmented corpora serve as raw text too
     raw_texts = [text for path in config.pretrain for line in read_text_lines(path) if (text := "".join(line.split()))]
@@ -284,6 +290,10 @@ def train_segmenter(
     if config.pretrain or config.pretrain_self:  # the training text is always part of the pretraining text
         pretrain_embeddings(segmenter, texts + raw_texts, train_config.seed)
     encoded = encode_with_datasets(segmenter, pieces, cache_dir)
+    if config.lexicon_dim and config.lexicon == "train":  # the last channel; see jackknifed_features
+        from zhtagger.segment.lexicon import jackknifed_features
+
+        encoded.ids[:, -1] = jackknifed_features(sentences, texts, np.array(piece_sentence))
     logger.info("training on %d pieces, %d characters; %d chars, %d bigrams in the vocabularies",
                 len(encoded), len(encoded.tags), len(chars), len(bigram_vocab))
 
@@ -336,7 +346,8 @@ def encode_with_datasets(segmenter: Segmenter, pieces: list[list[str]],
 
     dataset = datasets.Dataset.from_dict({"words": pieces})
     key = hashlib.sha1()
-    for part in (segmenter.chars.to_text(), segmenter.bigrams.to_text(), str(segmenter.config.lexicon_dim > 0),
+    lexicon = segmenter.config.lexicon if segmenter.config.lexicon_dim else "none"
+    for part in (segmenter.chars.to_text(), segmenter.bigrams.to_text(), lexicon,
                  "\n".join(" ".join(words) for words in pieces)):
         key.update(part.encode("utf-8"))
     cache_file = str(Path(cache_dir) / f"segment-{key.hexdigest()}.arrow") if cache_dir is not None else None
