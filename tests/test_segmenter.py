@@ -147,6 +147,9 @@ def test_training_word_lexicon_trains_saves_and_loads(tiny_corpus, tmp_path):
     assert loaded.train_words == segmenter.train_words and loaded.config.lexicon == "train"
     texts = ["".join(sentence) for sentence in dev[:20]]
     assert loaded.segment(texts) == segmenter.segment(texts)
+    (tmp_path / "model" / "train_words.txt").unlink()
+    with pytest.raises(ModelDirError, match="no train_words.txt, which its lexicon feature is made of"):
+        Segmenter.load(tmp_path / "model")
 
 
 @pytest.mark.parametrize("settings, message", [

@@ -84,7 +84,8 @@ def jackknifed_features(sentences: Sequence[Sequence[str]], piece_texts: Sequenc
 
     A lexicon of all the training words marks every training word, so a network trained on it learns to
     trust the feature blindly; at test time it is missing on every out-of-vocabulary word. Held-out blocks
-    make it miss in training about as often as it will on new text, and the network learns how far to trust it.
+    make it miss in training as often as it does on unseen text like the training text, and the network learns
+    how far to trust it. (Text less like it has more new words than that: see the PKU results in the README.)
     """
     fold_of_sentence = np.arange(len(sentences)) * folds // max(len(sentences), 1)
     fold_of_piece = fold_of_sentence[np.asarray(piece_sentence, dtype=np.int64)]

@@ -209,8 +209,11 @@ class Segmenter:
 
         net, config = load_model(path, TASK, device, build)
         net.to(dtype)
+        segmenter_config = SegmenterConfig(**config["task_config"]["segmenter"])
+        if segmenter_config.lexicon_dim and segmenter_config.lexicon == "train" and not (path / WORDS_FILE).is_file():
+            raise ModelDirError(f"{path} has no {WORDS_FILE}, which its lexicon feature is made of")
         words = read_text_file(path, WORDS_FILE).split("\n") if (path / WORDS_FILE).is_file() else []
-        return cls(net, SegmenterConfig(**config["task_config"]["segmenter"]),
+        return cls(net, segmenter_config,
                    Vocabulary.from_text(read_text_file(path, CHARS_FILE)),
                    Vocabulary.from_text(read_text_file(path, BIGRAMS_FILE)), {w for w in words if w})
 
