@@ -27,11 +27,12 @@ MIN_COUNT = 5  # how often the training text must show the other convention
 
 
 def spans(words: list[str]) -> list[tuple[int, int]]:
-    ends, position = [], 0
+    """(start, end) character offsets of each word."""
+    result, position = [], 0
     for word in words:
-        ends.append((position, position + len(word)))
+        result.append((position, position + len(word)))
         position += len(word)
-    return ends
+    return result
 
 
 def inside(outer: tuple[int, int], pieces: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -49,10 +50,10 @@ def to_training_standard(gold: list[str], predicted: list[str], whole: Counter, 
     rewritten = set(gold_spans)
     for span in predicted_spans:  # one predicted training word where the gold has several
         parts = inside(span, gold_spans)
-        pair = tuple(text[a:b] for a, b in parts)
-        if parts and whole[text[span[0]:span[1]]] >= MIN_COUNT and (len(pair) > 2 or side_by_side[pair] == 0):
+        gold_words = tuple(text[a:b] for a, b in parts)
+        if parts and whole[text[span[0]:span[1]]] >= MIN_COUNT and (len(parts) > 2 or side_by_side[gold_words] == 0):
             rewritten = (rewritten - set(parts)) | {span}
-            changes[" ".join(pair) + " -> " + text[span[0]:span[1]]] += 1
+            changes[" ".join(gold_words) + " -> " + text[span[0]:span[1]]] += 1
     for span in gold_spans:  # two predicted words, side by side in training, where the gold has one
         parts = inside(span, predicted_spans)
         pair = tuple(text[a:b] for a, b in parts)

@@ -89,8 +89,8 @@ def train_or_load(name: str, args, config: SegmenterConfig, tag: str) -> tuple[S
 def run_corpus(name: str, args) -> dict:
     spec = CORPORA[name]
     test = read_corpus(args.data / spec["test"]).sentences
-    config = SegmenterConfig(pretrain_self=args.pretrain_self, hidden=args.hidden,
-                             lexicon_dim=16 if args.train_lexicon else 0, lexicon="train")
+    lexicon = {"lexicon_dim": 16, "lexicon": "train"} if args.train_lexicon else {}
+    config = SegmenterConfig(pretrain_self=args.pretrain_self, hidden=args.hidden, **lexicon)
     if args.track == "open":
         config = SegmenterConfig(lexicon_dim=16, min_bigram_count=3, hidden=args.hidden,
                                  pretrain=tuple(str(args.data / path) for path in PRETRAIN))

@@ -56,6 +56,11 @@ class SegmenterConfig:
         if not 0 <= self.dropout < 1:
             raise ValueError(f"dropout must be in [0, 1); got {self.dropout!r}")
 
+    @property
+    def lexicon_is_training_words(self) -> bool:
+        """Whether the model has a lexicon channel made of its own training words (saved with it)."""
+        return bool(self.lexicon_dim) and self.lexicon == "train"
+
     def to_dict(self) -> dict:
         return {**self.__dict__, "decoder": self.decoder.value, "pretrain": list(self.pretrain)}
 

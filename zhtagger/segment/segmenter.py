@@ -189,7 +189,7 @@ class Segmenter:
         ``train_words=False`` leaves out the training word list (then OOV is undefined unless given), unless
         the model's lexicon feature is made of those words."""
         files = {CHARS_FILE: self.chars.to_text(), BIGRAMS_FILE: self.bigrams.to_text(), **(extra_files or {})}
-        if train_words or (self.config.lexicon_dim and self.config.lexicon == "train"):
+        if train_words or self.config.lexicon_is_training_words:
             files[WORDS_FILE] = "".join(w + "\n" for w in sorted(self.train_words))
         return save_model(path, self.net, TASK, {"segmenter": self.config.to_dict(), **(extra or {})}, files,
                           torch.float16 if half else None)
@@ -210,9 +210,10 @@ class Segmenter:
         net, config = load_model(path, TASK, device, build)
         net.to(dtype)
         segmenter_config = SegmenterConfig(**config["task_config"]["segmenter"])
-        if segmenter_config.lexicon_dim and segmenter_config.lexicon == "train" and not (path / WORDS_FILE).is_file():
+        has_words = (path / WORDS_FILE).is_file()
+        if segmenter_config.lexicon_is_training_words and not has_words:
             raise ModelDirError(f"{path} has no {WORDS_FILE}, which its lexicon feature is made of")
-        words = read_text_file(path, WORDS_FILE).split("\n") if (path / WORDS_FILE).is_file() else []
+        words = read_text_file(path, WORDS_FILE).split("\n") if has_words else []
         return cls(net, segmenter_config,
                    Vocabulary.from_text(read_text_file(path, CHARS_FILE)),
                    Vocabulary.from_text(read_text_file(path, BIGRAMS_FILE)), {w for w in words if w})
@@ -293,7 +294,7 @@ def train_segmenter(
     if config.pretrain or config.pretrain_self:  # the training text is always part of the pretraining text
         pretrain_embeddings(segmenter, texts + raw_texts, train_config.seed)
     encoded = encode_with_datasets(segmenter, pieces, cache_dir)
-    if config.lexicon_dim and config.lexicon == "train":  # the last channel; see jackknifed_features
+    if config.lexicon_is_training_words:  # the last channel, recomputed block by block: see jackknifed_features
         from zhtagger.segment.lexicon import jackknifed_features
 
         encoded.ids[:, -1] = jackknifed_features(sentences, texts, np.array(piece_sentence))
