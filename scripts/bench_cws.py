@@ -1,8 +1,8 @@
 """Benchmark: train a segmenter on each corpus, score its test set like the SIGHAN bakeoff, compare with jieba.
 
     python scripts/bench_cws.py [--corpus ctb6|pku|sxu|all] [--data ../shared/data] [--runs runs/cws]
-                                [--reuse] [--track closed|open] [--pretrain-self] [--train-lexicon] [--crf]
-                                [--hidden N]
+                                [--reuse] [--track closed|open] [--pretrain-self] [--train-lexicon] [--bigram-unk]
+                                [--crf] [--hidden N]
 
 Models and decoders are chosen on dev data only (CTB6's dev set; the last 5% of the training file elsewhere):
 the decoder (greedy, viterbi, or the CRF model with --crf) with the best dev F1 is the one scored on test. Writes
@@ -47,6 +47,8 @@ def main() -> None:
                         help="closed track: pretrain embeddings on the training text itself (no outside data)")
     parser.add_argument("--train-lexicon", action="store_true",
                         help="closed track: add the lexicon feature made of the training words (jackknifed)")
+    parser.add_argument("--bigram-unk", action="store_true",
+                        help="read rarely seen bigrams as unknown in training, as often as the dev text has them")
     parser.add_argument("--crf", action="store_true", help="also train the CRF variant and report it on dev")
     parser.add_argument("--epochs", type=int, default=SETTINGS["epochs"])
     parser.add_argument("--hidden", type=int, default=SegmenterConfig.hidden,
@@ -66,10 +68,11 @@ def main() -> None:
 
 def run_tag(args) -> str:
     """The run's name: its track, ``-sp`` for a closed run with self-pretrained embeddings, ``-lex`` for one
-    with the training-word lexicon, ``-hN`` for a hidden size other than the default."""
+    with the training-word lexicon, ``-unk`` with --bigram-unk, ``-hN`` for a hidden size other than the
+    default."""
     closed = args.track == "closed"
     return args.track + ("-sp" if args.pretrain_self and closed else "") \
-        + ("-lex" if args.train_lexicon and closed else "") \
+        + ("-lex" if args.train_lexicon and closed else "") + ("-unk" if args.bigram_unk else "") \
         + ("" if args.hidden == SegmenterConfig.hidden else f"-h{args.hidden}")
 
 
@@ -90,9 +93,10 @@ def run_corpus(name: str, args) -> dict:
     spec = CORPORA[name]
     test = read_corpus(args.data / spec["test"]).sentences
     lexicon = {"lexicon_dim": 16, "lexicon": "train"} if args.train_lexicon else {}
-    config = SegmenterConfig(pretrain_self=args.pretrain_self, hidden=args.hidden, **lexicon)
+    unknown = "auto" if args.bigram_unk else 0.0
+    config = SegmenterConfig(pretrain_self=args.pretrain_self, hidden=args.hidden, bigram_unk=unknown, **lexicon)
     if args.track == "open":
-        config = SegmenterConfig(lexicon_dim=16, min_bigram_count=3, hidden=args.hidden,
+        config = SegmenterConfig(lexicon_dim=16, min_bigram_count=3, hidden=args.hidden, bigram_unk=unknown,
                                  pretrain=tuple(str(args.data / path) for path in PRETRAIN))
     tag = run_tag(args)
     segmenter, training = train_or_load(name, args, config, tag)

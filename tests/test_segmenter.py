@@ -65,12 +65,13 @@ def test_cli_train_and_eval(tiny_corpus, tmp_path, capsys):
     (tmp_path / "gold.txt").write_text("\n".join("  ".join(s) for s in dev) + "\n", encoding="utf-8")
     assert main(["train", "segment", "--train", str(tmp_path / "train.txt"), "--out", str(tmp_path / "run"),
                  "--epochs", "2", "--hidden", "16", "--char-dim", "16", "--bigram-dim", "8", "--lr", "0.01",
-                 "--pretrain-self", "--lexicon-dim", "4", "--lexicon", "train", "-q"]) == 0
+                 "--pretrain-self", "--lexicon-dim", "4", "--lexicon", "train", "--bigram-unk", "0.5", "-q"]) == 0
     assert "best dev F1" in capsys.readouterr().out
     config = json.loads((tmp_path / "run" / "model" / "config.json").read_text())
     assert config["task"] == "segment" and config["model"]["hidden"] == 16
     segmenter_config = config["task_config"]["segmenter"]
     assert segmenter_config["pretrain_self"] and segmenter_config["lexicon"] == "train"
+    assert segmenter_config["bigram_unk"] == 0.5
     assert main(["eval", "segment", "--model", str(tmp_path / "run"), "--gold", str(tmp_path / "gold.txt"),
                  "--output", str(tmp_path / "pred.txt"), "--errors", str(tmp_path / "errors.txt"), "--seqeval"]) == 0
     out = capsys.readouterr().out
@@ -82,6 +83,9 @@ def test_cli_errors(tmp_path, capsys):
     (tmp_path / "empty.txt").write_text("", encoding="utf-8")
     assert main(["train", "segment", "--train", str(tmp_path / "empty.txt"), "--out", str(tmp_path / "r")]) == 2
     assert "no sentences" in capsys.readouterr().err
+    assert main(["train", "segment", "--train", str(tmp_path / "empty.txt"), "--out", str(tmp_path / "r"),
+                 "--bigram-unk", "sometimes"]) == 2
+    assert "bigram-unk must be a number >= 0 or 'auto'" in capsys.readouterr().err
     assert main(["eval", "segment", "--model", str(tmp_path), "--gold", str(tmp_path / "empty.txt")]) == 2
     assert "not a zhtagger model directory" in capsys.readouterr().err
     assert not (tmp_path / "r").exists()
@@ -157,10 +161,46 @@ def test_training_word_lexicon_trains_saves_and_loads(tiny_corpus, tmp_path):
     (dict(dropout=1.0), "dropout must be in"),
     (dict(bigram_dim=-1), "bigram-dim and lexicon-dim must be >= 0"),
     (dict(hidden=0), "hidden"),
+    (dict(bigram_unk=-1), "bigram-unk must be a number >= 0 or 'auto'"),
+    (dict(bigram_unk="often"), "bigram-unk must be a number >= 0 or 'auto'"),
 ])
 def test_bad_segmenter_settings_are_clear_errors(settings, message):
     with pytest.raises(ValueError, match=message):
         SegmenterConfig(**settings)
+
+
+def test_matching_unk_alpha_hits_the_target_rate():
+    from zhtagger.segment.segmenter import matching_unk_alpha
+
+    seen = np.array([0, 1, 1, 3, 3, 3, 10, 100], dtype=np.float64)  # bigram counts; 0: unknown already
+    alpha = matching_unk_alpha(seen, 0.5)
+    rate = np.mean(np.where(seen > 0, alpha / (alpha + seen), 1.0))
+    assert rate == pytest.approx(0.5, abs=1e-9)
+    assert matching_unk_alpha(seen, 0.1) == 0.0  # 1 in 8 unknown already: nothing to add
+
+
+def test_bigram_unk_reads_rare_bigrams_as_unknown_in_training_only(tiny_corpus, tmp_path):
+    import torch
+
+    train, dev = tiny_corpus
+    dev = dev[:30] + [["火星", "文字", "新词"]] * 10  # bigrams training never had
+    config = SegmenterConfig(char_dim=8, bigram_dim=8, hidden=8, batch_size=32, min_bigram_count=1,
+                             bigram_unk="auto")
+    segmenter, _ = train_segmenter(train[:200], dev, tmp_path, config, TrainConfig(epochs=1, quiet=True))
+    alpha = segmenter.config.bigram_unk
+    assert alpha > 0 and Segmenter.load(tmp_path / "model").config.bigram_unk == alpha  # the a used is kept
+    encoded = segmenter.encode(["".join(s) for s in train[:200]])
+    dev_rate = np.mean(segmenter.encode(["".join(s) for s in dev]).ids[:, 1] == 1)
+    assert np.mean(encoded.ids[:, 1] == 1) < dev_rate  # why: training text knows all its bigrams
+    counts = np.bincount(encoded.ids[:, 1], minlength=len(segmenter.bigrams)).astype(float)
+    encoded.unknown = alpha / (alpha + counts[encoded.ids[:, 1]])
+    rates = [np.mean(np.concatenate([b.inputs[..., 1][b.mask()].numpy() for b in
+                                     encoded.batches(32, torch.Generator().manual_seed(seed))]) == 1)
+             for seed in range(20)]
+    assert np.mean(rates) == pytest.approx(dev_rate, abs=0.02)  # as many unknowns as the dev text has
+    before = encoded.ids.copy()
+    encoded.batches(32, torch.Generator().manual_seed(0))
+    assert np.array_equal(encoded.ids, before)  # each epoch draws afresh; the encoded corpus is untouched
 
 
 def test_pretrained_embeddings_from_raw_text(tiny_corpus, tmp_path):

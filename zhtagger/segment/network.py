@@ -12,6 +12,7 @@ from torch import Tensor, nn
 from zhtagger.model import SequenceTagger, TaggerConfig, parse_enum, require_positive
 from zhtagger.segment.decoding import CRF, IMPOSSIBLE, bmes_viterbi, greedy
 from zhtagger.segment.tags import TAGS
+from zhtagger.segment.vocab import UNKNOWN_ID
 from zhtagger.training import Batch, length_bucketed
 
 
@@ -40,6 +41,10 @@ class SegmenterConfig:
     decoder: Decoder = Decoder.VITERBI
     min_char_count: int = 1
     min_bigram_count: int = 2
+    # training only: a bigram seen c times is read as unknown with probability a / (a + c), so the model learns
+    # to segment around the unseen bigrams new text is full of (Kiperwasser & Goldberg 2016's word dropout).
+    # "auto": the a that gives the training text as many unknown bigrams as the dev text has
+    bigram_unk: float | str = 0.0
     max_chars: int = 120  # training sentences are cut at punctuation into pieces this long
     batch_size: int = 32
 
@@ -55,6 +60,13 @@ class SegmenterConfig:
             raise ValueError(f"lexicon must be one of {', '.join(LEXICONS)}; got {self.lexicon!r}")
         if not 0 <= self.dropout < 1:
             raise ValueError(f"dropout must be in [0, 1); got {self.dropout!r}")
+        if self.bigram_unk != "auto":
+            try:
+                self.bigram_unk = float(self.bigram_unk)
+            except (TypeError, ValueError):
+                self.bigram_unk = -1.0
+            if not self.bigram_unk >= 0:  # also rejects NaN
+                raise ValueError("bigram-unk must be a number >= 0 or 'auto'")
 
     @property
     def lexicon_is_training_words(self) -> bool:
@@ -118,12 +130,15 @@ def build_net(config: SegmenterConfig, n_chars: int, n_bigrams: int, n_lexicon: 
 class Encoded:
     """Many sentences as flat arrays: ``ids`` (N_chars, K) input channels, ``tags`` (N_chars,), and
     ``offsets`` (N_sentences + 1,) where sentence i spans ``offsets[i]:offsets[i + 1]``; optionally
-    ``allowed`` (N_chars, 4) bool, the tags each character may take when decoding."""
+    ``allowed`` (N_chars, 4) bool, the tags each character may take when decoding; for training,
+    ``unknown`` (N_chars,) float, the chance that a character's bigram (channel 1) is read as unknown in an
+    epoch (see SegmenterConfig.bigram_unk)."""
 
     ids: np.ndarray
     tags: np.ndarray
     offsets: np.ndarray
     allowed: np.ndarray | None = None
+    unknown: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.offsets) - 1
@@ -140,14 +155,22 @@ class Encoded:
         gathered = array[np.where(valid, positions, 0)]
         return np.where(valid.reshape(valid.shape + (1,) * (array.ndim - 1)), gathered, fill)
 
-    def batch(self, rows: np.ndarray) -> Batch:
-        """Padded batch of the given sentences: inputs (B, T, K), targets (B, T), lengths (B,)."""
-        inputs, targets = self.padded(self.ids, rows, 0), self.padded(self.tags, rows, 0)  # (B, T, K), (B, T)
+    def batch(self, rows: np.ndarray, ids: np.ndarray | None = None) -> Batch:
+        """Padded batch of the given sentences: inputs (B, T, K) (from ``ids`` when given, else ``self.ids``),
+        targets (B, T), lengths (B,)."""
+        ids = self.ids if ids is None else ids
+        inputs, targets = self.padded(ids, rows, 0), self.padded(self.tags, rows, 0)  # (B, T, K), (B, T)
         return Batch(torch.from_numpy(inputs), torch.from_numpy(targets), torch.from_numpy(self.lengths()[rows]))
 
     def batches(self, batch_size: int, generator: torch.Generator) -> list[Batch]:
-        """One shuffled epoch of training batches of similar lengths (see :func:`length_bucketed`)."""
-        return [self.batch(rows) for rows in length_bucketed(self.lengths(), batch_size, generator)]
+        """One shuffled epoch of training batches of similar lengths (see :func:`length_bucketed`), with
+        bigrams read as unknown at random when ``unknown`` is set."""
+        ids = self.ids
+        if self.unknown is not None:
+            draws = torch.rand(len(self.unknown), generator=generator, dtype=torch.float64).numpy()
+            ids = ids.copy()
+            ids[draws < self.unknown, 1] = UNKNOWN_ID
+        return [self.batch(rows, ids) for rows in length_bucketed(self.lengths(), batch_size, generator)]
 
     def prediction_batches(self, batch_chars: int) -> list[tuple[np.ndarray, Batch, torch.Tensor | None]]:
         """(sentence numbers, batch, allowed tags (B, T, 4) or None) covering every non-empty sentence, longest

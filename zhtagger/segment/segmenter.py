@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 from collections import Counter
@@ -18,7 +19,7 @@ from zhtagger.segment.scoring import Score, score
 from zhtagger.segment.spans import Kind, allowed_tags, split_spans
 from zhtagger.segment.tags import tags_to_words, words_to_tags
 from zhtagger.segment.userdict import UserDictionary
-from zhtagger.segment.vocab import Vocabulary, bigram_codes, bigrams, char_codes
+from zhtagger.segment.vocab import UNKNOWN_ID, Vocabulary, bigram_codes, bigrams, char_codes
 from zhtagger.training import FitResult, TrainConfig, config_dict, fit, hold_out, length_mask
 
 logger = logging.getLogger(__name__)
@@ -298,6 +299,16 @@ def train_segmenter(
         from zhtagger.segment.lexicon import jackknifed_features
 
         encoded.ids[:, -1] = jackknifed_features(sentences, texts, np.array(piece_sentence))
+    if config.bigram_dim and config.bigram_unk:
+        counts = np.array([0, 0] + [bigram_counts[token] for token in bigram_vocab.tokens[2:]], dtype=np.float64)
+        seen = counts[encoded.ids[:, 1]]  # 0 where the bigram is unknown already
+        if config.bigram_unk == "auto":
+            dev_ids = segmenter.encode(["".join(sentence) for sentence in dev_sentences]).ids[:, 1]
+            alpha = matching_unk_alpha(seen, float(np.mean(dev_ids == UNKNOWN_ID)))
+            segmenter.config = config = dataclasses.replace(config, bigram_unk=alpha)  # the model keeps the a used
+        encoded.unknown = np.where(seen > 0, config.bigram_unk / (config.bigram_unk + seen), 0.0)
+        logger.info("bigram-unk %.3f: %.1f%% of training bigrams unknown (%.1f%% with the random ones)",
+                    config.bigram_unk, 100 * np.mean(seen == 0), 100 * np.mean((seen == 0) + encoded.unknown))
     logger.info("training on %d pieces, %d characters; %d chars, %d bigrams in the vocabularies",
                 len(encoded), len(encoded.tags), len(chars), len(bigram_vocab))
 
@@ -317,6 +328,25 @@ def train_segmenter(
                  train_config, evaluate, "f1", save_dir, on_best)
     segmenter.net.eval()
     return segmenter, result
+
+
+def matching_unk_alpha(seen: np.ndarray, target: float) -> float:
+    """The ``a`` for which bigrams read as unknown with probability a / (a + count) -- and those never seen
+    often enough to be in the vocabulary (count 0 here) -- make up ``target`` of the training bigrams."""
+    unknown = float(np.mean(seen == 0))
+    if target <= unknown:
+        return 0.0
+    known = seen[seen > 0]
+
+    def rate(alpha: float) -> float:
+        return unknown + float(np.sum(alpha / (alpha + known))) / len(seen)
+
+    low, high = 0.0, 1.0
+    while rate(high) < target and high < 1e9:  # rate -> 1 as alpha grows, so a bracket exists
+        high *= 2
+    for _ in range(60):
+        low, high = (low, (low + high) / 2) if rate((low + high) / 2) >= target else ((low + high) / 2, high)
+    return high
 
 
 def pretrain_embeddings(segmenter: Segmenter, texts: list[str], seed: int) -> None:

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 
 PAD, UNK = "<pad>", "<unk>"
+UNKNOWN_ID = 1  # the id of UNK in every vocabulary
 END = "</s>"  # the right neighbour of a sentence's last character, in bigrams
 END_CODE = 0x1FFFFF  # END as a code point: above Unicode, within the 21 bits a code point takes
 
@@ -33,7 +34,7 @@ class Vocabulary:
 
     def ids(self, tokens: Sequence[str]) -> np.ndarray:
         get = self.index.get
-        return np.fromiter((get(t, 1) for t in tokens), dtype=np.int64, count=len(tokens))
+        return np.fromiter((get(t, UNKNOWN_ID) for t in tokens), dtype=np.int64, count=len(tokens))
 
     def code_ids(self, codes: np.ndarray) -> np.ndarray:
         """Ids of tokens given as codes (see :func:`token_code`): the vectorised :meth:`ids` for hot paths."""
@@ -44,7 +45,7 @@ class Vocabulary:
             self._codes = (own[order], order.astype(np.int64))
         keys, values = self._codes
         position, found = find_sorted(keys, codes)
-        return np.where(found, values[position], 1)
+        return np.where(found, values[position], UNKNOWN_ID)
 
     def to_text(self) -> str:
         return "".join(token + "\n" for token in self.tokens)
