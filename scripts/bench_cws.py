@@ -50,7 +50,8 @@ def main() -> None:
     parser.add_argument("--bigram-unk", action="store_true",
                         help="read rarely seen bigrams as unknown in training, as often as the dev text has them")
     parser.add_argument("--crf", action="store_true", help="also train the CRF variant and report it on dev")
-    parser.add_argument("--epochs", type=int, default=SETTINGS["epochs"])
+    parser.add_argument("--epochs", type=int, default=SETTINGS["epochs"],
+                        help=f"at most (default {SETTINGS['epochs']}; others: -eN in the run name)")
     parser.add_argument("--hidden", type=int, default=SegmenterConfig.hidden,
                         help=f"LSTM units a direction (default {SegmenterConfig.hidden}; others: -hN in the run name)")
     args = parser.parse_args()
@@ -68,12 +69,13 @@ def main() -> None:
 
 def run_tag(args) -> str:
     """The run's name: its track, ``-sp`` for a closed run with self-pretrained embeddings, ``-lex`` for one
-    with the training-word lexicon, ``-unk`` with --bigram-unk, ``-hN`` for a hidden size other than the
-    default."""
+    with the training-word lexicon, ``-unk`` with --bigram-unk, ``-hN`` and ``-eN`` for a hidden size or an
+    epoch count other than the default."""
     closed = args.track == "closed"
     return args.track + ("-sp" if args.pretrain_self and closed else "") \
         + ("-lex" if args.train_lexicon and closed else "") + ("-unk" if args.bigram_unk else "") \
-        + ("" if args.hidden == SegmenterConfig.hidden else f"-h{args.hidden}")
+        + ("" if args.hidden == SegmenterConfig.hidden else f"-h{args.hidden}") \
+        + ("" if args.epochs == SETTINGS["epochs"] else f"-e{args.epochs}")
 
 
 def train_or_load(name: str, args, config: SegmenterConfig, tag: str) -> tuple[Segmenter, dict]:

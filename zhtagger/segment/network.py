@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from enum import Enum
 
@@ -62,11 +63,12 @@ class SegmenterConfig:
             raise ValueError(f"dropout must be in [0, 1); got {self.dropout!r}")
         if self.bigram_unk != "auto":
             try:
-                self.bigram_unk = float(self.bigram_unk)
+                value = float(self.bigram_unk)
             except (TypeError, ValueError):
-                self.bigram_unk = -1.0
-            if not self.bigram_unk >= 0:  # also rejects NaN
-                raise ValueError("bigram-unk must be a number >= 0 or 'auto'")
+                value = math.nan
+            if not value >= 0:  # NaN fails too
+                raise ValueError(f"bigram-unk must be a number >= 0 or 'auto'; got {self.bigram_unk!r}")
+            self.bigram_unk = value
 
     @property
     def lexicon_is_training_words(self) -> bool:

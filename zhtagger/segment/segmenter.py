@@ -344,8 +344,9 @@ def matching_unk_alpha(seen: np.ndarray, target: float) -> float:
     low, high = 0.0, 1.0
     while rate(high) < target and high < 1e9:  # rate -> 1 as alpha grows, so a bracket exists
         high *= 2
-    for _ in range(60):
-        low, high = (low, (low + high) / 2) if rate((low + high) / 2) >= target else ((low + high) / 2, high)
+    for _ in range(60):  # bisection: the rate grows with alpha
+        middle = (low + high) / 2
+        low, high = (low, middle) if rate(middle) >= target else (middle, high)
     return high
 
 
