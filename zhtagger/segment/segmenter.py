@@ -300,15 +300,8 @@ def train_segmenter(
 
         encoded.ids[:, -1] = jackknifed_features(sentences, texts, np.array(piece_sentence))
     if config.bigram_dim and config.bigram_unk:
-        counts = np.array([0, 0] + [bigram_counts[token] for token in bigram_vocab.tokens[2:]], dtype=np.float64)
-        seen = counts[encoded.ids[:, 1]]  # 0 where the bigram is unknown already
-        if config.bigram_unk == "auto":
-            dev_ids = segmenter.encode(["".join(sentence) for sentence in dev_sentences]).ids[:, 1]
-            alpha = matching_unk_alpha(seen, float(np.mean(dev_ids == UNKNOWN_ID)))
-            segmenter.config = config = dataclasses.replace(config, bigram_unk=alpha)  # the model keeps the a used
-        encoded.unknown = np.where(seen > 0, config.bigram_unk / (config.bigram_unk + seen), 0.0)
-        logger.info("bigram-unk %.3f: %.1f%% of training bigrams unknown (%.1f%% with the random ones)",
-                    config.bigram_unk, 100 * np.mean(seen == 0), 100 * np.mean((seen == 0) + encoded.unknown))
+        alpha = set_unknown_bigram_chances(segmenter, encoded, bigram_counts, dev_sentences)
+        segmenter.config = config = dataclasses.replace(config, bigram_unk=alpha)  # the model keeps the a used
     logger.info("training on %d pieces, %d characters; %d chars, %d bigrams in the vocabularies",
                 len(encoded), len(encoded.tags), len(chars), len(bigram_vocab))
 
@@ -328,6 +321,23 @@ def train_segmenter(
                  train_config, evaluate, "f1", save_dir, on_best)
     segmenter.net.eval()
     return segmenter, result
+
+
+def set_unknown_bigram_chances(segmenter: Segmenter, encoded: Encoded, bigram_counts: Counter,
+                               dev_sentences: list[list[str]]) -> float:
+    """Set ``encoded.unknown`` from the segmenter's ``bigram_unk`` (a number, or "auto": matched to the dev
+    text's share of unknown bigrams); returns the ``a`` used."""
+    tokens = segmenter.bigrams.tokens
+    counts = np.array([0, 0] + [bigram_counts[token] for token in tokens[2:]], dtype=np.float64)
+    seen = counts[encoded.ids[:, 1]]  # 0 where the bigram is unknown already
+    alpha = segmenter.config.bigram_unk
+    if alpha == "auto":
+        dev_ids = segmenter.encode(["".join(sentence) for sentence in dev_sentences]).ids[:, 1]
+        alpha = matching_unk_alpha(seen, float(np.mean(dev_ids == UNKNOWN_ID)))
+    encoded.unknown = np.where(seen > 0, alpha / (alpha + seen), 0.0)
+    logger.info("bigram-unk %.3f: %.1f%% of training bigrams unknown (%.1f%% with the random ones)",
+                alpha, 100 * np.mean(seen == 0), 100 * np.mean((seen == 0) + encoded.unknown))
+    return alpha
 
 
 def matching_unk_alpha(seen: np.ndarray, target: float) -> float:
