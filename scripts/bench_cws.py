@@ -2,7 +2,7 @@
 
     python scripts/bench_cws.py [--corpus ctb6|pku|sxu|all] [--data ../shared/data] [--runs runs/cws]
                                 [--reuse] [--track closed|open] [--pretrain-self] [--train-lexicon] [--bigram-unk]
-                                [--crf] [--hidden N]
+                                [--pos] [--crf] [--hidden N]
 
 Models and decoders are chosen on dev data only (CTB6's dev set; the last 5% of the training file elsewhere):
 the decoder (greedy, viterbi, or the CRF model with --crf) with the best dev F1 is the one scored on test. Writes
@@ -26,7 +26,7 @@ from zhtagger.training import TrainConfig, hold_out
 CORPORA = {
     "ctb6": {"train": "ctb6/train.txt", "dev": "ctb6/dev.txt", "test": "ctb6/test.txt", "words": None},
     "pku": {"train": "pd1998/train.txt", "dev": None, "test": "icwb2/gold/pku_test_gold.utf8",
-            "words": "icwb2/gold/pku_training_words.utf8"},
+            "words": "icwb2/gold/pku_training_words.utf8", "train_pos": "pd1998/train_pos.txt"},
     "sxu": {"train": "sxu/train.txt", "dev": None, "test": "sxu/test.txt", "words": None},
 }
 SETTINGS = {"epochs": 12, "lr": 2e-3, "lr_decay": 0.9, "patience": 3}
@@ -49,6 +49,8 @@ def main() -> None:
                         help="closed track: add the lexicon feature made of the training words (jackknifed)")
     parser.add_argument("--bigram-unk", action="store_true",
                         help="read rarely seen bigrams as unknown in training, as often as the dev text has them")
+    parser.add_argument("--pos", action="store_true",
+                        help="learn the POS tags of the training text alongside (pku: its word/POS edition)")
     parser.add_argument("--crf", action="store_true", help="also train the CRF variant and report it on dev")
     parser.add_argument("--epochs", type=int, default=SETTINGS["epochs"],
                         help=f"at most (default {SETTINGS['epochs']}; others: -eN in the run name)")
@@ -69,11 +71,12 @@ def main() -> None:
 
 def run_tag(args) -> str:
     """The run's name: its track, ``-sp`` for a closed run with self-pretrained embeddings, ``-lex`` for one
-    with the training-word lexicon, ``-unk`` with --bigram-unk, ``-hN`` and ``-eN`` for a hidden size or an
-    epoch count other than the default."""
+    with the training-word lexicon, ``-unk`` with --bigram-unk, ``-pos`` with --pos, ``-hN`` and ``-eN`` for a
+    hidden size or an epoch count other than the default."""
     closed = args.track == "closed"
     return args.track + ("-sp" if args.pretrain_self and closed else "") \
         + ("-lex" if args.train_lexicon and closed else "") + ("-unk" if args.bigram_unk else "") \
+        + ("-pos" if args.pos else "") \
         + ("" if args.hidden == SegmenterConfig.hidden else f"-h{args.hidden}") \
         + ("" if args.epochs == SETTINGS["epochs"] else f"-e{args.epochs}")
 
@@ -86,8 +89,10 @@ def train_or_load(name: str, args, config: SegmenterConfig, tag: str) -> tuple[S
         return Segmenter.load(run_dir / "model"), {"history": history, "wall_minutes": None}
     started = time.perf_counter()
     settings = dict(SETTINGS, epochs=args.epochs)
-    segmenter, result = train_segmenter(args.data / spec["train"], spec["dev"] and args.data / spec["dev"], run_dir,
-                                        config, TrainConfig(quiet=True, **settings))
+    # the word/POS edition has the same sentences and words, so the held-out dev text is the same
+    train, format = (spec["train_pos"], "pos") if config.pos else (spec["train"], "words")
+    segmenter, result = train_segmenter(args.data / train, spec["dev"] and args.data / spec["dev"], run_dir,
+                                        config, TrainConfig(quiet=True, **settings), format)
     return segmenter, {"history": result.history, "wall_minutes": (time.perf_counter() - started) / 60}
 
 
@@ -96,10 +101,13 @@ def run_corpus(name: str, args) -> dict:
     test = read_corpus(args.data / spec["test"]).sentences
     lexicon = {"lexicon_dim": 16, "lexicon": "train"} if args.train_lexicon else {}
     unknown = "auto" if args.bigram_unk else 0.0
-    config = SegmenterConfig(pretrain_self=args.pretrain_self, hidden=args.hidden, bigram_unk=unknown, **lexicon)
+    if args.pos and "train_pos" not in spec:
+        raise SystemExit(f"--pos: {name} has no word/POS training file")
+    config = SegmenterConfig(pretrain_self=args.pretrain_self, hidden=args.hidden, bigram_unk=unknown, pos=args.pos,
+                             **lexicon)
     if args.track == "open":
         config = SegmenterConfig(lexicon_dim=16, min_bigram_count=3, hidden=args.hidden, bigram_unk=unknown,
-                                 pretrain=tuple(str(args.data / path) for path in PRETRAIN))
+                                 pos=args.pos, pretrain=tuple(str(args.data / path) for path in PRETRAIN))
     tag = run_tag(args)
     segmenter, training = train_or_load(name, args, config, tag)
     words = read_word_list(args.data / spec["words"]) if spec["words"] else segmenter.train_words

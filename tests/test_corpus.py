@@ -24,6 +24,7 @@ def test_pos_format_drops_paragraph_ids_tags_and_brackets(tmp_path):
     corpus = read_corpus(write(tmp_path, "p.txt", text), "pos")
     assert corpus.sentences == [["中共中央", "总书记", "、", "国家", "主席", "江", "泽民"],
                                 ["中央", "人民", "广播", "电台", "发表", "１９９８年"]]
+    assert corpus.pos == [["nt", "n", "w", "n", "n", "nr", "nr"], ["n", "n", "vn", "n", "v", "t"]]
 
 
 def test_conll_reads_form_and_skips_comments_and_ranges(tmp_path):
@@ -31,6 +32,10 @@ def test_conll_reads_form_and_skips_comments_and_ranges(tmp_path):
             "1\t今天\t_\n2\t好\t_\n")
     corpus = read_corpus(write(tmp_path, "c.conllu", text), "conll")
     assert corpus.sentences == [["我", "北京", "人"], ["今天", "好"]]
+    assert corpus.pos is None  # the second sentence has no UPOS tags, so the corpus has none
+    tagged = read_corpus(write(tmp_path, "t.conllu", text.replace("1\t今天\t_\n2\t好\t_\n", "")), "conll")
+    assert tagged.pos == [["PRON", "PROPN", "NOUN"]]
+    assert read_corpus(write(tmp_path, "w.txt", "我  爱  北京\n")).pos is None
 
 
 @pytest.mark.parametrize(

@@ -156,6 +156,65 @@ def test_training_word_lexicon_trains_saves_and_loads(tiny_corpus, tmp_path):
         Segmenter.load(tmp_path / "model")
 
 
+# made-up POS tags for conftest.WORDS: r pronoun, u particle, d adverb, a adjective, t time, v verb, w punctuation
+POS = {"我": "r", "你": "r", "他": "r", "们": "k", "的": "u", "了": "u", "在": "p", "是": "v", "很": "d", "好": "a",
+       "今天": "t", "明天": "t", "喜欢": "v", "学习": "v", "吃饭": "v", "睡觉": "v", "休息": "v", "请假": "v",
+       "发展": "v", "。": "w", "，": "w"}
+
+
+def tagged(sentences):
+    from zhtagger.segment.corpus import Corpus
+
+    return Corpus(sentences, pos=[[POS.get(word, "n") for word in sentence] for sentence in sentences])
+
+
+def test_joint_pos_tagging_trains_segments_and_round_trips(tiny_corpus, tmp_path):
+    import torch
+
+    train, dev = tiny_corpus
+    config = SegmenterConfig(char_dim=16, bigram_dim=16, hidden=32, batch_size=16, min_bigram_count=1, pos=True)
+    segmenter, result = train_segmenter(tagged(train), dev, tmp_path, config,
+                                        TrainConfig(epochs=4, lr=1e-2, quiet=True))
+    assert result.best["f1"] > 0.9
+    assert segmenter.config.pos_tags == ("a", "d", "k", "n", "p", "r", "t", "u", "v", "w")
+    assert segmenter.net.core.config.n_outputs == 4 * 10  # one output per (BMES, POS) pair
+    encoded = segmenter.encode(["我喜欢北京天安门"])
+    batch = encoded.batch(np.arange(1))
+    scores = segmenter.net(batch.inputs, batch.lengths)  # BMES log-probabilities, POS summed out
+    assert scores.shape == (1, 8, 4) and torch.allclose(scores.exp().sum(-1), torch.ones(1, 8), atol=1e-5)
+    loaded = Segmenter.load(tmp_path / "model")
+    assert loaded.config.pos_tags == segmenter.config.pos_tags
+    texts = ["".join(sentence) for sentence in dev]
+    assert loaded.segment(texts) == segmenter.segment(texts)
+
+
+def test_joint_pos_tagging_needs_pos_tags_and_no_crf(tiny_corpus):
+    from zhtagger.segment.corpus import Corpus
+
+    train, dev = tiny_corpus
+    with pytest.raises(ValueError, match="has no POS tags to learn"):
+        train_segmenter(train[:50], dev[:5], None, SegmenterConfig(pos=True), TrainConfig(quiet=True))
+    with pytest.raises(ValueError, match="one POS tag for every word"):
+        train_segmenter(Corpus(train[:2], pos=[["n"], ["n"]]), dev[:5], None, SegmenterConfig(pos=True))
+    with pytest.raises(ValueError, match="decodes with viterbi or greedy, not crf"):
+        SegmenterConfig(pos=True, decoder="crf")
+
+
+def test_cli_trains_on_pos_tags_of_a_word_pos_file(tiny_corpus, tmp_path, capsys):
+    train, _ = tiny_corpus
+    lines = ["  ".join(f"{word}/{POS.get(word, 'n')}" for word in sentence) for sentence in train[:200]]
+    (tmp_path / "train.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (tmp_path / "words.txt").write_text("\n".join("  ".join(s) for s in train[:200]) + "\n", encoding="utf-8")
+    args = ["train", "segment", "--epochs", "1", "--hidden", "8", "--char-dim", "8", "--bigram-dim", "8", "-q",
+            "--pos"]
+    assert main([*args, "--train", str(tmp_path / "train.txt"), "--format", "pos", "--out", str(tmp_path / "run")]) == 0
+    saved = json.loads((tmp_path / "run" / "model" / "config.json").read_text())["task_config"]["segmenter"]
+    assert saved["pos"] and len(saved["pos_tags"]) == 10
+    assert main([*args, "--train", str(tmp_path / "words.txt"), "--out", str(tmp_path / "run2")]) == 2
+    assert "has no POS tags to learn" in capsys.readouterr().err
+    assert not (tmp_path / "run2").exists()
+
+
 @pytest.mark.parametrize("settings, message", [
     (dict(lexicon="hownet"), "lexicon must be one of jieba, train"),
     (dict(dropout=1.0), "dropout must be in"),

@@ -2,7 +2,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from zhtagger.segment.tags import B, E, M, S, is_legal, tags_to_words, words_to_tags
+from zhtagger.segment.tags import B, E, M, S, is_legal, joint_tags, tags_to_words, words_to_tags
 
 words_strategy = st.lists(st.text(alphabet="我爱北京天安门abc1", min_size=1, max_size=5), max_size=12)
 
@@ -10,6 +10,13 @@ words_strategy = st.lists(st.text(alphabet="我爱北京天安门abc1", min_size
 def test_golden_tags():
     assert words_to_tags(["我", "爱", "北京", "天安门"]) == [S, S, B, E, B, M, E]
     assert tags_to_words(list("我爱北京天安门"), [S, S, B, E, B, M, E]) == ["我", "爱", "北京", "天安门"]
+
+
+def test_joint_tags_put_the_pos_tags_of_one_bmes_tag_side_by_side():
+    index = {"n": 0, "r": 1, "v": 2}
+    assert joint_tags(["我", "爱", "天安门"], ["r", "v", "n"], index) == [S * 3 + 1, S * 3 + 2, B * 3, M * 3, E * 3]
+    with pytest.raises(ValueError):
+        joint_tags(["我", "爱"], ["r"], index)  # a tag for every word
 
 
 @given(words_strategy)

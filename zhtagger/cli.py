@@ -180,6 +180,9 @@ def add_segment_parsers(commands) -> None:
     segment.add_argument("--bigram-unk", default="0", metavar="A|auto",
                          help="in training read a bigram seen c times as unknown with chance A / (A + c); auto: "
                               "the A that makes unknown bigrams as common as in the dev text (default 0: off)")
+    segment.add_argument("--pos", action="store_true",
+                         help="learn the training file's POS tags too (--format pos, or conll with UPOS): one "
+                              "output per (BMES, POS) pair; segmenting sums over the POS tags")
     segment.add_argument("--max-chars", type=positive_int, default=defaults.max_chars,
                          help="training sentences are cut at punctuation into pieces this long")
     segment.add_argument("--batch-size", type=positive_int, default=defaults.batch_size)
@@ -350,7 +353,7 @@ def run_train_segment(args: argparse.Namespace) -> int:
         char_dim=args.char_dim, bigram_dim=args.bigram_dim, lexicon_dim=args.lexicon_dim, lexicon=args.lexicon,
         pretrain=args.pretrain, pretrain_self=args.pretrain_self, hidden=args.hidden, layers=args.layers,
         dropout=args.dropout, decoder=args.decoder, min_bigram_count=args.min_bigram_count,
-        bigram_unk=args.bigram_unk, max_chars=args.max_chars, batch_size=args.batch_size,
+        bigram_unk=args.bigram_unk, pos=args.pos, max_chars=args.max_chars, batch_size=args.batch_size,
     )
     train_config = TrainConfig(epochs=args.epochs, lr=args.lr, lr_decay=args.lr_decay, patience=args.patience,
                                seed=args.seed, device=args.device, resume=args.resume, quiet=args.quiet)

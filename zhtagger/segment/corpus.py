@@ -3,6 +3,8 @@
 Formats: ``words`` (whitespace-separated words, one sentence a line), ``pos`` (People's Daily ``word/POS``
 with an optional leading paragraph id and bracketed named entities ``[中央/n  人民/n]nt``) and ``conll``
 (CoNLL / CoNLL-U: the FORM column, comments and multi-word ranges skipped, a blank line ends a sentence).
+The POS tags of the ``pos`` format, and CoNLL's UPOS column where every word has one, are kept beside the
+words (``Corpus.pos``) for joint segmentation and tagging.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ class Corpus:
     sentences: list[list[str]]
     empty_lines: int = 0  # skipped, counted so nothing disappears silently
     path: str = ""
+    pos: list[list[str]] | None = None  # a POS tag for every word, when the format has them
 
 
 def read_text_lines(path: str | os.PathLike, encoding: str = "utf-8", errors: str = "strict") -> list[str]:
@@ -62,7 +65,7 @@ def decode_line(raw: bytes, name: str, number: int, encoding: str = "utf-8", err
 
 
 PARAGRAPH_ID = re.compile(r"^\d{8}-\d{2}-\d{3}-\d{3}/m$")
-POS_TOKEN = re.compile(r"^\[?(.+)/[A-Za-z]+\d?(\][A-Za-z]+)?$")
+POS_TOKEN = re.compile(r"^\[?(.+)/([A-Za-z]+\d?)(\][A-Za-z]+)?$")
 
 
 def words_of_line(line: str) -> list[str]:
@@ -70,17 +73,19 @@ def words_of_line(line: str) -> list[str]:
     return line.replace("\u3000", " ").split()
 
 
-def pos_words_of_line(line: str, where: str) -> list[str]:
+def pos_words_of_line(line: str, where: str) -> tuple[list[str], list[str]]:
+    """(words, their POS tags) of a People's Daily line; a bracketed group's words keep their own tags."""
     tokens = words_of_line(line)
     if tokens and PARAGRAPH_ID.match(tokens[0]):
         tokens = tokens[1:]
-    words = []
+    words, tags = [], []
     for token in tokens:
         match = POS_TOKEN.match(token)
         if not match:
             raise CorpusError(f"{where}: token {token!r} is not word/POS; is this file --format words?")
         words.append(match.group(1))
-    return words
+        tags.append(match.group(2))
+    return words, tags
 
 
 def read_corpus(path: str | os.PathLike, format: Format | str = Format.WORDS) -> Corpus:
@@ -91,13 +96,15 @@ def read_corpus(path: str | os.PathLike, format: Format | str = Format.WORDS) ->
     lines = read_text_lines(path)
     if format is Format.CONLL:
         return read_conll(lines, str(path))
-    corpus = Corpus([], path=str(path))
+    corpus = Corpus([], path=str(path), pos=[] if format is Format.POS else None)
     for number, line in enumerate(lines, 1):
         if not line.strip():
             corpus.empty_lines += 1
             continue
         if format is Format.POS:
-            corpus.sentences.append(pos_words_of_line(line, f"{path}, line {number}"))
+            words, tags = pos_words_of_line(line, f"{path}, line {number}")
+            corpus.sentences.append(words)
+            corpus.pos.append(tags)
         else:
             corpus.sentences.append(words_of_line(line))
     check_corpus(corpus, format)
@@ -105,14 +112,15 @@ def read_corpus(path: str | os.PathLike, format: Format | str = Format.WORDS) ->
 
 
 def read_conll(lines: list[str], path: str) -> Corpus:
-    corpus, sentence = Corpus([], path=path), []
+    corpus, sentence, tags = Corpus([], path=path, pos=[]), [], []
     for number, line in enumerate(lines, 1):
         if line.startswith("#"):
             continue
         if not line.strip():
             if sentence:
                 corpus.sentences.append(sentence)
-                sentence = []
+                corpus.pos.append(tags)
+                sentence, tags = [], []
             else:
                 corpus.empty_lines += 1
             continue
@@ -126,8 +134,12 @@ def read_conll(lines: list[str], path: str) -> Corpus:
         if not token_id.isdigit():
             raise CorpusError(f"{path}, line {number}: ID column {token_id!r} is not a number (CoNLL)")
         sentence.append(columns[1])
+        tags.append(columns[3] if len(columns) > 3 else "_")
     if sentence:
         corpus.sentences.append(sentence)
+        corpus.pos.append(tags)
+    if any(tag == "_" for row in corpus.pos for tag in row):  # POS tags only where every word has one
+        corpus.pos = None
     check_corpus(corpus, Format.CONLL)
     return corpus
 

@@ -46,12 +46,19 @@ class SegmenterConfig:
     # to segment around the unseen bigrams new text is full of (Kiperwasser & Goldberg 2016's word dropout).
     # "auto": the a that gives the training text as many unknown bigrams as the dev text has
     bigram_unk: float | str = 0.0
+    # learn the training file's POS tags too: one output per (BMES tag, POS tag) pair, summed over the POS
+    # tags to segment. The tags found in training are kept in pos_tags.
+    pos: bool = False
+    pos_tags: tuple[str, ...] = ()
     max_chars: int = 120  # training sentences are cut at punctuation into pieces this long
     batch_size: int = 32
 
     def __post_init__(self) -> None:
         self.decoder = parse_enum(Decoder, self.decoder, "decoder")
         self.pretrain = tuple(str(path) for path in self.pretrain)
+        self.pos_tags = tuple(self.pos_tags)
+        if self.pos and self.decoder is Decoder.CRF:
+            raise ValueError("a segmenter that learns POS tags too (pos) decodes with viterbi or greedy, not crf")
         for option in ("char_dim", "hidden", "layers", "min_char_count", "min_bigram_count", "max_chars",
                        "batch_size"):
             require_positive(getattr(self, option), option.replace("_", "-"))
@@ -76,29 +83,39 @@ class SegmenterConfig:
         return bool(self.lexicon_dim) and self.lexicon == "train"
 
     def to_dict(self) -> dict:
-        return {**self.__dict__, "decoder": self.decoder.value, "pretrain": list(self.pretrain)}
+        return {**self.__dict__, "decoder": self.decoder.value, "pretrain": list(self.pretrain),
+                "pos_tags": list(self.pos_tags)}
 
 
 class SegmenterNet(nn.Module):
-    """Per-character tag scores from the shared core; a CRF on top when the decoder is ``crf``."""
+    """Per-character tag scores from the shared core; a CRF on top when the decoder is ``crf``.
+
+    The core has one output per BMES tag, or, when it learns POS tags too, one per (BMES tag, POS tag) pair:
+    target ``bmes * n_pos + pos``, so that the outputs of one BMES tag sit side by side."""
 
     def __init__(self, core_config: TaggerConfig, use_crf: bool) -> None:
         super().__init__()
         self.core = SequenceTagger(core_config)
         self.crf = CRF(len(TAGS)) if use_crf else None
+        self.n_pos = core_config.n_outputs // len(TAGS)
 
     @property
     def config(self) -> TaggerConfig:
         return self.core.config
 
     def forward(self, inputs: Tensor, lengths: Tensor | None = None) -> Tensor:
-        return self.core(inputs, lengths)  # (B, T, 4)
+        """(B, T, 4) BMES scores: the core's logits, or with POS outputs, log P(BMES tag) summed over POS tags."""
+        logits = self.core(inputs, lengths)
+        if self.n_pos == 1:
+            return logits
+        joint = logits.float().log_softmax(-1)
+        return joint.view(*joint.shape[:-1], len(TAGS), self.n_pos).logsumexp(-1).to(logits.dtype)
 
     def loss(self, batch: Batch) -> Tensor:
-        logits = self(batch.inputs, batch.lengths)  # (B, T, 4)
         mask = batch.mask()
         if self.crf is not None:
-            return self.crf.nll(logits, batch.targets, mask)
+            return self.crf.nll(self(batch.inputs, batch.lengths), batch.targets, mask)
+        logits = self.core(batch.inputs, batch.lengths)  # (B, T, 4 * n_pos)
         return nn.functional.cross_entropy(logits[mask], batch.targets[mask])
 
     def decode(self, logits: Tensor, mask: Tensor, decoder: Decoder, allowed: Tensor | None = None) -> Tensor:
@@ -123,7 +140,8 @@ def build_net(config: SegmenterConfig, n_chars: int, n_bigrams: int, n_lexicon: 
     if config.lexicon_dim:
         vocab_sizes.append(n_lexicon)
         dims.append(config.lexicon_dim)
-    core = TaggerConfig(n_outputs=len(TAGS), vocab_sizes=tuple(vocab_sizes), embedding_dims=tuple(dims),
+    n_outputs = len(TAGS) * max(1, len(config.pos_tags))  # a BMES tag, or a (BMES, POS) pair, each
+    core = TaggerConfig(n_outputs=n_outputs, vocab_sizes=tuple(vocab_sizes), embedding_dims=tuple(dims),
                         hidden=config.hidden, layers=config.layers, dropout=config.dropout)
     return SegmenterNet(core, use_crf=config.decoder is Decoder.CRF)
 

@@ -17,7 +17,7 @@ from zhtagger.segment.corpus import SPLIT_AFTER, Corpus, Format, normalize, read
 from zhtagger.segment.network import Decoder, Encoded, SegmenterConfig, SegmenterNet, build_net
 from zhtagger.segment.scoring import Score, score
 from zhtagger.segment.spans import Kind, allowed_tags, split_spans
-from zhtagger.segment.tags import tags_to_words, words_to_tags
+from zhtagger.segment.tags import joint_tags, tags_to_words, words_to_tags
 from zhtagger.segment.userdict import UserDictionary
 from zhtagger.segment.vocab import UNKNOWN_ID, Vocabulary, bigram_codes, bigrams, char_codes
 from zhtagger.training import FitResult, TrainConfig, config_dict, fit, hold_out, length_mask
@@ -247,15 +247,15 @@ def resolve_model(model: str | os.PathLike | None) -> Path:
     raise ModelDirError(f"no model directory at {model}; shipped models: {', '.join(SHIPPED_MODELS)}")
 
 
-def as_sentences(data: str | os.PathLike | Corpus | Sequence[Sequence[str]], format: Format | str) -> list[list[str]]:
+def as_corpus(data: str | os.PathLike | Corpus | Sequence[Sequence[str]], format: Format | str) -> Corpus:
     if isinstance(data, (str, os.PathLike)):
         corpus = read_corpus(data, format)
         if corpus.empty_lines:
             logger.info("%s: skipped %d empty lines", data, corpus.empty_lines)
-        return corpus.sentences
+        return corpus
     if isinstance(data, Corpus):
-        return data.sentences
-    return [list(sentence) for sentence in data]
+        return data
+    return Corpus([list(sentence) for sentence in data])
 
 
 def train_segmenter(
@@ -267,18 +267,35 @@ def train_segmenter(
     format: Format | str = Format.WORDS,
     cache_dir: str | os.PathLike | None = None,
 ) -> tuple[Segmenter, FitResult]:
-    """Train a segmenter on segmented sentences (a file in ``format``, or lists of words); select on ``dev``
-    F1 (without ``dev``, the last 5% of ``train`` is held out). With ``save_dir``, the best model is saved
-    there (``save_dir/model``) with history.json and curve.png; ``cache_dir`` keeps the encoded corpus."""
+    """Train a segmenter on segmented sentences (a file in ``format``, a :class:`Corpus`, or lists of words);
+    select on ``dev`` F1 (without ``dev``, the last 5% of ``train`` is held out). With ``config.pos`` the
+    training corpus must have POS tags (``Corpus.pos``), learnt alongside. With ``save_dir``, the best model is
+    saved there (``save_dir/model``) with history.json and curve.png; ``cache_dir`` keeps the encoded corpus."""
     config = config or SegmenterConfig()
     train_config = train_config or TrainConfig(epochs=10, lr=2e-3)
-    sentences = as_sentences(train, format)
-    sentences, dev_sentences = hold_out(sentences) if dev is None else (sentences, as_sentences(dev, format))
-    pieces, piece_sentence = [], []
+    corpus = as_corpus(train, format)
+    sentences, pos = corpus.sentences, corpus.pos if config.pos else None
+    if config.pos:
+        if pos is None:
+            raise ValueError(f"{corpus.path or 'the training data'} has no POS tags to learn (pos): give a "
+                             "word/POS file (format pos) or CoNLL with a UPOS tag on every word")
+        if len(pos) != len(sentences) or any(len(t) != len(s) for s, t in zip(sentences, pos, strict=False)):
+            raise ValueError("the training corpus needs one POS tag for every word")
+        config = dataclasses.replace(config, pos_tags=tuple(sorted({tag for row in pos for tag in row})))
+    if dev is None:
+        sentences, dev_sentences = hold_out(sentences)
+        pos = None if pos is None else hold_out(pos)[0]
+    else:
+        dev_sentences = as_corpus(dev, format).sentences
+    pieces, piece_pos, piece_sentence = [], [], []
     for number, sentence in enumerate(sentences):
+        start = 0
         for piece in split_long(sentence, config.max_chars):
             pieces.append(piece)
             piece_sentence.append(number)
+            if pos:
+                piece_pos.append(pos[number][start : start + len(piece)])
+            start += len(piece)
     texts = ["".join(piece) for piece in pieces]
     # raw text: whitespace removed, so segmented corpora serve as raw text too
     raw_texts = [text for path in config.pretrain for line in read_text_lines(path) if (text := "".join(line.split()))]
@@ -294,7 +311,7 @@ def train_segmenter(
     segmenter = Segmenter(net, config, chars, bigram_vocab, train_words)
     if config.pretrain or config.pretrain_self:  # the training text is always part of the pretraining text
         pretrain_embeddings(segmenter, texts + raw_texts, train_config.seed)
-    encoded = encode_with_datasets(segmenter, pieces, cache_dir)
+    encoded = encode_with_datasets(segmenter, pieces, cache_dir, piece_pos or None)
     if config.lexicon_is_training_words:  # the last channel, recomputed block by block: see jackknifed_features
         from zhtagger.segment.lexicon import jackknifed_features
 
@@ -372,9 +389,10 @@ def pretrain_embeddings(segmenter: Segmenter, texts: list[str], seed: int) -> No
         logger.info("pretrained %d bigram vectors", initialise(tables[1], streams, seed))
 
 
-def encode_with_datasets(segmenter: Segmenter, pieces: list[list[str]],
-                         cache_dir: str | os.PathLike | None = None) -> Encoded:
+def encode_with_datasets(segmenter: Segmenter, pieces: list[list[str]], cache_dir: str | os.PathLike | None = None,
+                         pos: list[list[str]] | None = None) -> Encoded:
     """Sentences -> ids and tags through a batched ``datasets.Dataset.map``, then flat arrays for training.
+    With ``pos`` (a tag per word), the tags are the joint (BMES, POS) targets of the segmenter's pos_tags.
 
     With ``cache_dir``, the mapped dataset is kept there as an Arrow file named by a hash of the text, the
     vocabularies and the input features, and reused when all of them are the same.
@@ -383,17 +401,23 @@ def encode_with_datasets(segmenter: Segmenter, pieces: list[list[str]],
 
     import datasets
 
+    pos_index = {tag: number for number, tag in enumerate(segmenter.config.pos_tags)}
+
     def encode_batch(batch: dict) -> dict:
         texts = ["".join(words) for words in batch["words"]]
-        tags = [words_to_tags(words) for words in batch["words"]]
+        if pos is None:
+            tags = [words_to_tags(words) for words in batch["words"]]
+        else:
+            tags = [joint_tags(words, row, pos_index) for words, row in zip(batch["words"], batch["pos"], strict=True)]
         encoded = segmenter.encode(texts, tags)
         return {"ids": np.split(encoded.ids, encoded.offsets[1:-1]), "tags": tags}
 
-    dataset = datasets.Dataset.from_dict({"words": pieces})
+    columns = {"words": pieces} if pos is None else {"words": pieces, "pos": pos}
+    dataset = datasets.Dataset.from_dict(columns)
     key = hashlib.sha1()
     lexicon = segmenter.config.lexicon if segmenter.config.lexicon_dim else "none"
     for part in (segmenter.chars.to_text(), segmenter.bigrams.to_text(), lexicon,
-                 "\n".join(" ".join(words) for words in pieces)):
+                 *("\n".join(" ".join(row) for row in column) for column in columns.values())):
         key.update(part.encode("utf-8"))
     cache_file = str(Path(cache_dir) / f"segment-{key.hexdigest()}.arrow") if cache_dir is not None else None
     if cache_dir is not None:
@@ -402,7 +426,7 @@ def encode_with_datasets(segmenter: Segmenter, pieces: list[list[str]],
     datasets.disable_progress_bars()  # our own bars report training; restored below
     try:
         # an explicit fingerprint spares datasets from hashing the closure, network weights and all
-        dataset = dataset.map(encode_batch, batched=True, batch_size=2000, remove_columns=["words"],
+        dataset = dataset.map(encode_batch, batched=True, batch_size=2000, remove_columns=list(columns),
                               new_fingerprint=key.hexdigest(), cache_file_name=cache_file,
                               load_from_cache_file=cache_file is not None)
     finally:

@@ -41,6 +41,12 @@ def words_to_tags(words: Sequence[str]) -> list[int]:
     return tags
 
 
+def joint_tags(words: Sequence[str], pos: Sequence[str], pos_index: dict[str, int]) -> list[int]:
+    """Joint (BMES, POS) tag ids, ``bmes * len(pos_index) + pos``: ['北京'], ['ns'] -> [B * n + ns, E * n + ns]."""
+    labels = [pos_index[label] for word, label in zip(words, pos, strict=True) for _ in word]
+    return [tag * len(pos_index) + label for tag, label in zip(words_to_tags(words), labels, strict=True)]
+
+
 def tags_to_words(chars: str | Sequence[str], tags: Sequence[int] | np.ndarray) -> list[str]:
     """Cut ``chars`` into words after every E or S tag (and at the end). Never drops a character.
 
