@@ -287,15 +287,7 @@ def train_segmenter(
         pos = None if pos is None else hold_out(pos)[0]
     else:
         dev_sentences = as_corpus(dev, format).sentences
-    pieces, piece_pos, piece_sentence = [], [], []
-    for number, sentence in enumerate(sentences):
-        start = 0
-        for piece in split_long(sentence, config.max_chars):
-            pieces.append(piece)
-            piece_sentence.append(number)
-            if pos:
-                piece_pos.append(pos[number][start : start + len(piece)])
-            start += len(piece)
+    pieces, piece_pos, piece_sentence = training_pieces(sentences, pos, config.max_chars)
     texts = ["".join(piece) for piece in pieces]
     # raw text: whitespace removed, so segmented corpora serve as raw text too
     raw_texts = [text for path in config.pretrain for line in read_text_lines(path) if (text := "".join(line.split()))]
@@ -311,7 +303,7 @@ def train_segmenter(
     segmenter = Segmenter(net, config, chars, bigram_vocab, train_words)
     if config.pretrain or config.pretrain_self:  # the training text is always part of the pretraining text
         pretrain_embeddings(segmenter, texts + raw_texts, train_config.seed)
-    encoded = encode_with_datasets(segmenter, pieces, cache_dir, piece_pos or None)
+    encoded = encode_with_datasets(segmenter, pieces, cache_dir, piece_pos)
     if config.lexicon_is_training_words:  # the last channel, recomputed block by block: see jackknifed_features
         from zhtagger.segment.lexicon import jackknifed_features
 
@@ -338,6 +330,22 @@ def train_segmenter(
                  train_config, evaluate, "f1", save_dir, on_best)
     segmenter.net.eval()
     return segmenter, result
+
+
+def training_pieces(sentences: list[list[str]], pos: list[list[str]] | None, max_chars: int
+                    ) -> tuple[list[list[str]], list[list[str]] | None, list[int]]:
+    """Sentences cut at punctuation into pieces of at most ``max_chars`` characters: (pieces, their POS tags
+    or None, the sentence number of each piece)."""
+    pieces, piece_pos, piece_sentence = [], [], []
+    for number, sentence in enumerate(sentences):
+        start = 0
+        for piece in split_long(sentence, max_chars):
+            pieces.append(piece)
+            piece_sentence.append(number)
+            if pos is not None:
+                piece_pos.append(pos[number][start : start + len(piece)])
+            start += len(piece)
+    return pieces, None if pos is None else piece_pos, piece_sentence
 
 
 def set_unknown_bigram_chances(segmenter: Segmenter, encoded: Encoded, bigram_counts: Counter,
