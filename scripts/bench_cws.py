@@ -2,7 +2,7 @@
 
     python scripts/bench_cws.py [--corpus ctb6|pku|sxu|all] [--data ../shared/data] [--runs runs/cws]
                                 [--reuse] [--track closed|open] [--pretrain-self] [--train-lexicon] [--bigram-unk]
-                                [--pos] [--crf] [--hidden N]
+                                [--pos] [--align-words] [--crf] [--hidden N] [--epochs N]
 
 Models and decoders are chosen on dev data only (CTB6's dev set; the last 5% of the training file elsewhere):
 the decoder (greedy, viterbi, or the CRF model with --crf) with the best dev F1 is the one scored on test. Writes
@@ -17,7 +17,7 @@ import logging
 import time
 from pathlib import Path
 
-from zhtagger.segment.corpus import read_corpus
+from zhtagger.segment.corpus import Corpus, align_to_vocabulary, read_corpus
 from zhtagger.segment.network import Decoder, SegmenterConfig
 from zhtagger.segment.scoring import read_word_list, score
 from zhtagger.segment.segmenter import Segmenter, train_segmenter
@@ -51,6 +51,9 @@ def main() -> None:
                         help="read rarely seen bigrams as unknown in training, as often as the dev text has them")
     parser.add_argument("--pos", action="store_true",
                         help="learn the POS tags of the training text alongside (pku: its word/POS edition)")
+    parser.add_argument("--align-words", action="store_true",
+                        help="split training words missing from the official training word list into listed words "
+                             "(pku: pd1998 is the first edition of the SIGHAN training set, whose standard moved)")
     parser.add_argument("--crf", action="store_true", help="also train the CRF variant and report it on dev")
     parser.add_argument("--epochs", type=int, default=SETTINGS["epochs"],
                         help=f"at most (default {SETTINGS['epochs']}; others: -eN in the run name)")
@@ -71,12 +74,12 @@ def main() -> None:
 
 def run_tag(args) -> str:
     """The run's name: its track, ``-sp`` for a closed run with self-pretrained embeddings, ``-lex`` for one
-    with the training-word lexicon, ``-unk`` with --bigram-unk, ``-pos`` with --pos, ``-hN`` and ``-eN`` for a
-    hidden size or an epoch count other than the default."""
+    with the training-word lexicon, ``-unk`` with --bigram-unk, ``-pos`` with --pos, ``-aw`` with
+    --align-words, ``-hN`` and ``-eN`` for a hidden size or an epoch count other than the default."""
     closed = args.track == "closed"
     return args.track + ("-sp" if args.pretrain_self and closed else "") \
         + ("-lex" if args.train_lexicon and closed else "") + ("-unk" if args.bigram_unk else "") \
-        + ("-pos" if args.pos else "") \
+        + ("-pos" if args.pos else "") + ("-aw" if args.align_words else "") \
         + ("" if args.hidden == SegmenterConfig.hidden else f"-h{args.hidden}") \
         + ("" if args.epochs == SETTINGS["epochs"] else f"-e{args.epochs}")
 
@@ -89,10 +92,9 @@ def train_or_load(name: str, args, config: SegmenterConfig, tag: str) -> tuple[S
         return Segmenter.load(run_dir / "model"), {"history": history, "wall_minutes": None}
     started = time.perf_counter()
     settings = dict(SETTINGS, epochs=args.epochs)
-    # the word/POS edition has the same sentences and words, so the held-out dev text is the same
-    train, format = (spec["train_pos"], "pos") if config.pos else (spec["train"], "words")
-    segmenter, result = train_segmenter(args.data / train, spec["dev"] and args.data / spec["dev"], run_dir,
-                                        config, TrainConfig(quiet=True, **settings), format)
+    dev = spec["dev"] and args.data / spec["dev"]
+    segmenter, result = train_segmenter(training_corpus(name, args, config.pos), dev, run_dir, config,
+                                        TrainConfig(quiet=True, **settings))
     return segmenter, {"history": result.history, "wall_minutes": (time.perf_counter() - started) / 60}
 
 
@@ -103,6 +105,8 @@ def run_corpus(name: str, args) -> dict:
     unknown = "auto" if args.bigram_unk else 0.0
     if args.pos and "train_pos" not in spec:
         raise SystemExit(f"--pos: {name} has no word/POS training file")
+    if args.align_words and (not spec["words"] or spec["dev"]):
+        raise SystemExit(f"--align-words: {name} has no official training word list, or has a dev file of its own")
     config = SegmenterConfig(pretrain_self=args.pretrain_self, hidden=args.hidden, bigram_unk=unknown, pos=args.pos,
                              **lexicon)
     if args.track == "open":
@@ -138,12 +142,24 @@ def run_corpus(name: str, args) -> dict:
     }
 
 
+def training_corpus(name: str, args, pos: bool = False) -> Corpus:
+    """The training file (its word/POS edition with ``pos``: the same sentences and words, so the held-out dev
+    text is the same), aligned to the official training word list with --align-words."""
+    spec = CORPORA[name]
+    corpus = read_corpus(args.data / spec["train_pos"], "pos") if pos else read_corpus(args.data / spec["train"])
+    if not args.align_words:
+        return corpus
+    aligned, splits = align_to_vocabulary(corpus, read_word_list(args.data / spec["words"]))
+    logging.info("%s: split %d words (%d kinds) missing from the word list, e.g. %s", spec["train"],
+                 sum(splits.values()), len(splits), ", ".join(word for word, _ in splits.most_common(5)))
+    return aligned
+
+
 def dev_sentences(name: str, args) -> list[list[str]]:
     spec = CORPORA[name]
     if spec["dev"]:
         return read_corpus(args.data / spec["dev"]).sentences
-    sentences = read_corpus(args.data / spec["train"]).sentences
-    return hold_out(sentences)[1]  # the same hold-out train_segmenter makes
+    return hold_out(training_corpus(name, args).sentences)[1]  # the same hold-out train_segmenter makes
 
 
 def jieba_scores(test: list[list[str]], words: set[str]) -> dict:

@@ -2,7 +2,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from zhtagger.segment.corpus import CorpusError, normalize, read_corpus, split_long
+from zhtagger.segment.corpus import (
+    Corpus,
+    CorpusError,
+    align_to_vocabulary,
+    normalize,
+    read_corpus,
+    split_into_vocabulary,
+    split_long,
+)
 
 
 def write(tmp_path, name, content, encoding="utf-8"):
@@ -89,3 +97,28 @@ def test_split_long_loses_nothing_and_respects_the_limit(words, max_chars):
 def test_split_long_prefers_punctuation():
     words = ["我们", "今天", "，", "去", "北京", "天安门", "。"]
     assert list(split_long(words, 8)) == [["我们", "今天", "，"], ["去", "北京", "天安门", "。"]]
+
+
+def test_split_into_vocabulary_takes_the_fewest_then_most_frequent_pieces():
+    vocabulary = {"放", "在", "看", "不", "到", "不到", "看不", "官兵", "们"}
+    assert split_into_vocabulary("放在", vocabulary, {}) == ["放", "在"]
+    assert split_into_vocabulary("官兵们", vocabulary, {}) == ["官兵", "们"]
+    # 看不到: 看 不到 and 看不 到 both have two pieces; the more frequent words win
+    assert split_into_vocabulary("看不到", vocabulary, {"看不": 1, "到": 1, "看": 5, "不到": 5}) == ["看", "不到"]
+    assert split_into_vocabulary("看不到", vocabulary, {"看不": 9, "到": 9, "看": 1, "不到": 1}) == ["看不", "到"]
+    assert split_into_vocabulary("放", vocabulary, {}) is None  # a word is never "split" into itself
+    assert split_into_vocabulary("放过", vocabulary, {}) is None  # 过 is not a listed word
+
+
+def test_align_to_vocabulary_splits_unlisted_words_and_keeps_the_rest():
+    corpus = Corpus([["把", "书", "放在", "桌上"], ["放在", "哪儿"], ["在", "这", "放"]],
+                    empty_lines=2, path="x.txt", pos=[["p", "n", "v", "s"], ["v", "r"], ["p", "r", "v"]])
+    aligned, splits = align_to_vocabulary(corpus, {"把", "书", "放", "在", "这"})
+    assert aligned.sentences == [["把", "书", "放", "在", "桌上"], ["放", "在", "哪儿"], ["在", "这", "放"]]
+    # the pieces take their own most common tags; words that cannot be split (桌上, 哪儿) stay whole
+    assert aligned.pos == [["p", "n", "v", "p", "s"], ["v", "p", "r"], ["p", "r", "v"]]
+    assert splits == {"放在": 2}
+    assert (aligned.empty_lines, aligned.path) == (2, "x.txt")
+    assert corpus.sentences[0] == ["把", "书", "放在", "桌上"]  # the input is left as it was
+    words_only, _ = align_to_vocabulary(Corpus([["放在", "这"]]), {"放", "在", "这"})
+    assert words_only.sentences == [["放", "在", "这"]] and words_only.pos is None

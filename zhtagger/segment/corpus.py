@@ -9,9 +9,11 @@ words (``Corpus.pos``) for joint segmentation and tagging.
 
 from __future__ import annotations
 
+import math
 import os
 import re
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Container, Iterator, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -153,6 +155,63 @@ def check_corpus(corpus: Corpus, format: Format) -> None:
     if not any(len(word) > 1 for sentence in corpus.sentences for word in sentence):
         raise CorpusError(f"{corpus.path}: no multi-character words, so there is no segmentation to learn "
                           "(is the file segmented?)")
+
+
+def split_into_vocabulary(word: str, vocabulary: Container[str], counts: Mapping[str, int]) -> list[str] | None:
+    """The fewest words of ``vocabulary``, two or more, that make up ``word`` (ties: the split whose words are
+    most frequent in ``counts``), or None when there is no such split."""
+    # best[i]: (pieces, -sum of log counts) of the best split of word[:i], and where its last piece starts
+    best: list[tuple[tuple[int, float], int] | None] = [((0, 0.0), 0)] + [None] * len(word)
+    for end in range(1, len(word) + 1):
+        for start in range(end):
+            piece = word[start:end]
+            if best[start] is None or piece == word or piece not in vocabulary:
+                continue
+            (pieces, cost), _ = best[start]
+            candidate = (pieces + 1, cost - math.log(counts.get(piece, 0) + 1))
+            if best[end] is None or candidate < best[end][0]:
+                best[end] = (candidate, start)
+    if best[-1] is None:
+        return None
+    pieces, end = [], len(word)
+    while end:
+        start = best[end][1]
+        pieces.append(word[start:end])
+        end = start
+    return pieces[::-1]
+
+
+def align_to_vocabulary(corpus: Corpus, vocabulary: Container[str]) -> tuple[Corpus, Counter[str]]:
+    """A copy of ``corpus`` in which every word outside ``vocabulary`` that is made of vocabulary words is split
+    into them (:func:`split_into_vocabulary`): a corpus moved towards the segmentation standard whose word list
+    ``vocabulary`` is. A split word's pieces get their own most common POS tag in the corpus (else the word's).
+    Returns the copy and how often each word was split."""
+    counts = Counter(word for sentence in corpus.sentences for word in sentence)
+    tags_of: dict[str, Counter[str]] = {}
+    for sentence, tags in zip(corpus.sentences, corpus.pos or [], strict=False):
+        for word, tag in zip(sentence, tags, strict=True):
+            tags_of.setdefault(word, Counter())[tag] += 1
+    splits: dict[str, list[str] | None] = {}
+    split_counts: Counter[str] = Counter()
+    aligned = Corpus([], corpus.empty_lines, corpus.path, [] if corpus.pos is not None else None)
+    for number, sentence in enumerate(corpus.sentences):
+        words, tags = [], []
+        for index, word in enumerate(sentence):
+            tag = corpus.pos[number][index] if corpus.pos is not None else ""
+            if word not in vocabulary and word not in splits:
+                splits[word] = split_into_vocabulary(word, vocabulary, counts)
+            pieces = splits.get(word)
+            if pieces is None:
+                words.append(word)
+                tags.append(tag)
+                continue
+            split_counts[word] += 1
+            words += pieces
+            tags += [tags_of[piece].most_common(1)[0][0] if piece in tags_of else tag for piece in pieces]
+        aligned.sentences.append(words)
+        if aligned.pos is not None:
+            aligned.pos.append(tags)
+    return aligned, split_counts
 
 
 # Model input only: full-width ASCII folded to half-width, digits to 0, Latin letters lower-cased.
