@@ -187,17 +187,17 @@ def align_to_vocabulary(corpus: Corpus, vocabulary: Container[str]) -> tuple[Cor
     ``vocabulary`` is. A split word's pieces get their own most common POS tag in the corpus (else the word's).
     Returns the copy and how often each word was split."""
     counts = Counter(word for sentence in corpus.sentences for word in sentence)
+    rows = corpus.pos if corpus.pos is not None else [[""] * len(sentence) for sentence in corpus.sentences]
     tags_of: dict[str, Counter[str]] = {}
-    for sentence, tags in zip(corpus.sentences, corpus.pos or [], strict=False):
-        for word, tag in zip(sentence, tags, strict=True):
+    for sentence, row in zip(corpus.sentences, rows, strict=True):
+        for word, tag in zip(sentence, row, strict=True):
             tags_of.setdefault(word, Counter())[tag] += 1
-    splits: dict[str, list[str] | None] = {}
+    splits: dict[str, list[str] | None] = {}  # the words outside the vocabulary, and their pieces
     split_counts: Counter[str] = Counter()
     aligned = Corpus([], corpus.empty_lines, corpus.path, [] if corpus.pos is not None else None)
-    for number, sentence in enumerate(corpus.sentences):
+    for sentence, row in zip(corpus.sentences, rows, strict=True):
         words, tags = [], []
-        for index, word in enumerate(sentence):
-            tag = corpus.pos[number][index] if corpus.pos is not None else ""
+        for word, tag in zip(sentence, row, strict=True):
             if word not in vocabulary and word not in splits:
                 splits[word] = split_into_vocabulary(word, vocabulary, counts)
             pieces = splits.get(word)
