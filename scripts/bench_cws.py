@@ -84,7 +84,7 @@ def run_tag(args) -> str:
         + ("" if args.epochs == SETTINGS["epochs"] else f"-e{args.epochs}")
 
 
-def train_or_load(name: str, args, config: SegmenterConfig, tag: str) -> tuple[Segmenter, dict]:
+def train_or_load(name: str, args, config: SegmenterConfig, tag: str, train: Corpus) -> tuple[Segmenter, dict]:
     spec = CORPORA[name]
     run_dir = args.runs / f"{name}-{tag}"
     if args.reuse and (run_dir / "model" / "config.json").is_file():
@@ -93,8 +93,7 @@ def train_or_load(name: str, args, config: SegmenterConfig, tag: str) -> tuple[S
     started = time.perf_counter()
     settings = dict(SETTINGS, epochs=args.epochs)
     dev = spec["dev"] and args.data / spec["dev"]
-    segmenter, result = train_segmenter(training_corpus(name, args, config.pos), dev, run_dir, config,
-                                        TrainConfig(quiet=True, **settings))
+    segmenter, result = train_segmenter(train, dev, run_dir, config, TrainConfig(quiet=True, **settings))
     return segmenter, {"history": result.history, "wall_minutes": (time.perf_counter() - started) / 60}
 
 
@@ -113,14 +112,15 @@ def run_corpus(name: str, args) -> dict:
         config = SegmenterConfig(lexicon_dim=16, min_bigram_count=3, hidden=args.hidden, bigram_unk=unknown,
                                  pos=args.pos, pretrain=tuple(str(args.data / path) for path in PRETRAIN))
     tag = run_tag(args)
-    segmenter, training = train_or_load(name, args, config, tag)
+    train = training_corpus(name, args, config.pos)
+    segmenter, training = train_or_load(name, args, config, tag, train)
     words = read_word_list(args.data / spec["words"]) if spec["words"] else segmenter.train_words
-    dev = dev_sentences(name, args)
+    dev = dev_sentences(name, args.data, train)
     # (model, decoder, run tag, training record) per decoder; the one best on dev is scored on test
     candidates = {d.value: (segmenter, d, tag, training) for d in (Decoder.GREEDY, Decoder.VITERBI)}
     if args.crf:
         crf_config = SegmenterConfig(**{**config.to_dict(), "decoder": "crf"})
-        crf, crf_training = train_or_load(name, args, crf_config, f"{tag}-crf")
+        crf, crf_training = train_or_load(name, args, crf_config, f"{tag}-crf", train)
         candidates["crf"] = (crf, Decoder.CRF, f"{tag}-crf", crf_training)
     dev_scores = {key: model.evaluate(dev, decoder).f1 for key, (model, decoder, _, _) in candidates.items()}
     chosen = max(dev_scores, key=dev_scores.get)
@@ -150,16 +150,18 @@ def training_corpus(name: str, args, pos: bool = False) -> Corpus:
     if not args.align_words:
         return corpus
     aligned, splits = align_to_vocabulary(corpus, read_word_list(args.data / spec["words"]))
-    logging.info("%s: split %d words (%d kinds) missing from the word list, e.g. %s", spec["train"],
+    logging.info("%s: split %d words (%d kinds) missing from the word list, e.g. %s", corpus.path,
                  sum(splits.values()), len(splits), ", ".join(word for word, _ in splits.most_common(5)))
     return aligned
 
 
-def dev_sentences(name: str, args) -> list[list[str]]:
+def dev_sentences(name: str, data: Path, train: Corpus | None = None) -> list[list[str]]:
+    """The corpus's dev file, else the end of its training sentences (``train``, by default the training file)
+    that train_segmenter holds out."""
     spec = CORPORA[name]
     if spec["dev"]:
-        return read_corpus(args.data / spec["dev"]).sentences
-    return hold_out(training_corpus(name, args).sentences)[1]  # the same hold-out train_segmenter makes
+        return read_corpus(data / spec["dev"]).sentences
+    return hold_out((train or read_corpus(data / spec["train"])).sentences)[1]
 
 
 def jieba_scores(test: list[list[str]], words: set[str]) -> dict:

@@ -70,7 +70,7 @@ def train_one(name: str, args) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         Segmenter.load(args.runs / name / "model").save(Path(tmp) / "model", half=True)
         model = Segmenter.load(Path(tmp) / "model")
-    dev = dev_sentences(corpus, args)
+    dev = dev_sentences(corpus, args.data)
     dev_f1 = {d.value: model.evaluate(dev, d).f1 for d in (Decoder.GREEDY, Decoder.VITERBI)}
     model.config.decoder = Decoder(max(dev_f1, key=dev_f1.get))
     test = read_corpus(args.data / spec["test"]).sentences
