@@ -17,7 +17,8 @@ import logging
 import time
 from pathlib import Path
 
-from zhtagger.segment.corpus import Corpus, align_to_vocabulary, read_corpus
+from zhtagger.cli import align_corpus
+from zhtagger.segment.corpus import Corpus, read_corpus
 from zhtagger.segment.network import Decoder, SegmenterConfig
 from zhtagger.segment.scoring import read_word_list, score
 from zhtagger.segment.segmenter import Segmenter, train_segmenter
@@ -147,12 +148,7 @@ def training_corpus(name: str, args, pos: bool = False) -> Corpus:
     text is the same), aligned to the official training word list with --align-words."""
     spec = CORPORA[name]
     corpus = read_corpus(args.data / spec["train_pos"], "pos") if pos else read_corpus(args.data / spec["train"])
-    if not args.align_words:
-        return corpus
-    aligned, splits = align_to_vocabulary(corpus, read_word_list(args.data / spec["words"]))
-    logging.info("%s: split %d words (%d kinds) missing from the word list, e.g. %s", corpus.path,
-                 sum(splits.values()), len(splits), ", ".join(word for word, _ in splits.most_common(5)))
-    return aligned
+    return align_corpus(corpus, args.data / spec["words"]) if args.align_words else corpus
 
 
 def dev_sentences(name: str, data: Path, train: Corpus | None = None) -> list[list[str]]:

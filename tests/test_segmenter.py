@@ -302,3 +302,21 @@ def test_vectorised_token_codes_equal_one_by_one():
     assert vocab.code_ids(codes).tolist() == [vocab.index["北"], 1]
     bigram_ids = vocab.code_ids(bigram_codes(codes, np.array([0, 2])))
     assert bigram_ids.tolist() == [vocab.index["北京"], vocab.index["京" + END]]
+
+
+def test_cli_aligns_the_corpus_to_a_word_list(tiny_corpus, tmp_path, capsys):
+    train, _ = tiny_corpus
+    (tmp_path / "train.txt").write_text("\n".join("  ".join(s) for s in train[:200]) + "\n", encoding="utf-8")
+    merged = sorted({word for sentence in train[:200] for word in sentence if len(word) > 1})[0]
+    listed = {word for sentence in train[:200] for word in sentence} - {merged} | set(merged)
+    (tmp_path / "words.txt").write_text("\n".join(sorted(listed)) + "\n", encoding="utf-8")
+    args = ["train", "segment", "--epochs", "1", "--hidden", "8", "--char-dim", "8", "--bigram-dim", "8", "-q",
+            "--train", str(tmp_path / "train.txt")]
+    assert main([*args, "--out", str(tmp_path / "run"), "--align-to", str(tmp_path / "words.txt")]) == 0
+    assert f"missing from {tmp_path / 'words.txt'}, e.g. {merged} " in capsys.readouterr().out
+    model = Segmenter.load(tmp_path / "run" / "model")
+    assert merged not in model.train_words and model.train_words <= listed
+    (tmp_path / "none.txt").write_text("\n\n", encoding="utf-8")
+    assert main([*args, "--out", str(tmp_path / "run2"), "--align-to", str(tmp_path / "none.txt")]) == 2
+    assert "none.txt: no words to align to" in capsys.readouterr().err
+    assert not (tmp_path / "run2").exists()

@@ -183,6 +183,9 @@ def add_segment_parsers(commands) -> None:
     segment.add_argument("--pos", action="store_true",
                          help="learn the training file's POS tags too (--format pos, or conll with UPOS): one "
                               "output per (BMES, POS) pair; segmenting sums over the POS tags")
+    segment.add_argument("--align-to", type=Path, metavar="WORDS",
+                         help="a word list (one word a line) of the standard to learn: a training or dev word "
+                              "missing from it that is made of listed words is split into them")
     segment.add_argument("--max-chars", type=positive_int, default=defaults.max_chars,
                          help="training sentences are cut at punctuation into pieces this long")
     segment.add_argument("--batch-size", type=positive_int, default=defaults.batch_size)
@@ -364,6 +367,8 @@ def run_train_segment(args: argparse.Namespace) -> int:
         print(f"{corpus.path}: {len(corpus.sentences):,} sentences, "
               f"{sum(len(w) for s in corpus.sentences for w in s):,} characters, "
               f"{corpus.empty_lines:,} empty lines skipped")
+    if args.align_to:
+        corpora = [align_corpus(corpus, args.align_to) if corpus else None for corpus in corpora]
     segmenter, result = train_segmenter(corpora[0], corpora[1], args.out, config, train_config,
                                         cache_dir=args.cache_dir)
     for entry in result.history:
@@ -371,6 +376,21 @@ def run_train_segment(args: argparse.Namespace) -> int:
               f"OOV recall {entry['oov_recall']:.4f} ({entry['elapsed_s']:.0f} s)")
     print(f"best dev F1 {result.best['f1']:.4f} at epoch {result.best['epoch']}; model saved to {args.out / 'model'}")
     return 0
+
+
+def align_corpus(corpus, word_list: Path):
+    """``corpus`` aligned to the standard of ``word_list`` (see align_to_vocabulary), saying what was split."""
+    from zhtagger.segment.corpus import align_to_vocabulary
+    from zhtagger.segment.scoring import read_word_list
+
+    vocabulary = read_word_list(word_list)
+    if not vocabulary:
+        raise ValueError(f"{word_list}: no words to align to (one word a line)")
+    aligned, splits = align_to_vocabulary(corpus, vocabulary)
+    examples = ", ".join(f"{word} {count}" for word, count in splits.most_common(5))
+    print(f"{corpus.path}: split {splits.total():,} words ({len(splits):,} kinds) missing from {word_list}"
+          + (f", e.g. {examples}" if examples else ""))
+    return aligned
 
 
 def run_eval(args: argparse.Namespace) -> int:
