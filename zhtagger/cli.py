@@ -7,8 +7,12 @@ import json
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from zhtagger.model import Direction, Merge
+
+if TYPE_CHECKING:
+    from zhtagger.segment.corpus import Corpus
 
 EXIT_USAGE = 2
 
@@ -378,7 +382,7 @@ def run_train_segment(args: argparse.Namespace) -> int:
     return 0
 
 
-def align_corpus(corpus, word_list: Path):
+def align_corpus(corpus: Corpus, word_list: Path) -> Corpus:
     """``corpus`` aligned to the standard of ``word_list`` (see align_to_vocabulary), saying what was split."""
     from zhtagger.segment.corpus import align_to_vocabulary
     from zhtagger.segment.scoring import read_word_list
