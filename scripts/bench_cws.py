@@ -17,7 +17,7 @@ import logging
 import time
 from pathlib import Path
 
-from zhtagger.cli import align_corpus
+from zhtagger.cli import align_corpora
 from zhtagger.segment.corpus import Corpus, read_corpus
 from zhtagger.segment.network import Decoder, SegmenterConfig
 from zhtagger.segment.scoring import read_word_list, score
@@ -148,7 +148,7 @@ def training_corpus(name: str, args, pos: bool = False) -> Corpus:
     text is the same), aligned to the official training word list with --align-words."""
     spec = CORPORA[name]
     corpus = read_corpus(args.data / spec["train_pos"], "pos") if pos else read_corpus(args.data / spec["train"])
-    return align_corpus(corpus, args.data / spec["words"]) if args.align_words else corpus
+    return align_corpora([corpus], args.data / spec["words"])[0] if args.align_words else corpus
 
 
 def dev_sentences(name: str, data: Path, train: Corpus | None = None) -> list[list[str]]:

@@ -372,7 +372,7 @@ def run_train_segment(args: argparse.Namespace) -> int:
               f"{sum(len(w) for s in corpus.sentences for w in s):,} characters, "
               f"{corpus.empty_lines:,} empty lines skipped")
     if args.align_to:
-        corpora = [align_corpus(corpus, args.align_to) if corpus else None for corpus in corpora]
+        corpora = align_corpora(corpora, args.align_to)
     segmenter, result = train_segmenter(corpora[0], corpora[1], args.out, config, train_config,
                                         cache_dir=args.cache_dir)
     for entry in result.history:
@@ -382,19 +382,25 @@ def run_train_segment(args: argparse.Namespace) -> int:
     return 0
 
 
-def align_corpus(corpus: Corpus, word_list: Path) -> Corpus:
-    """``corpus`` aligned to the standard of ``word_list`` (see align_to_vocabulary), saying what was split."""
+def align_corpora(corpora: list[Corpus | None], word_list: Path) -> list[Corpus | None]:
+    """Each corpus aligned to the standard of ``word_list`` (see align_to_vocabulary), saying what was split."""
     from zhtagger.segment.corpus import align_to_vocabulary
     from zhtagger.segment.scoring import read_word_list
 
     vocabulary = read_word_list(word_list)
     if not vocabulary:
         raise ValueError(f"{word_list}: no words to align to (one word a line)")
-    aligned, splits = align_to_vocabulary(corpus, vocabulary)
-    examples = ", ".join(f"{word} {count}" for word, count in splits.most_common(5))
-    print(f"{corpus.path}: split {splits.total():,} words ({len(splits):,} kinds) missing from {word_list}"
-          + (f", e.g. {examples}" if examples else ""))
-    return aligned
+    aligned_corpora: list[Corpus | None] = []
+    for corpus in corpora:
+        if corpus is None:
+            aligned_corpora.append(None)
+            continue
+        aligned, splits = align_to_vocabulary(corpus, vocabulary)
+        examples = ", ".join(f"{word} {count}" for word, count in splits.most_common(5))
+        print(f"{corpus.path}: split {splits.total():,} words ({len(splits):,} kinds) missing from {word_list}"
+              + (f", e.g. {examples}" if examples else ""))
+        aligned_corpora.append(aligned)
+    return aligned_corpora
 
 
 def run_eval(args: argparse.Namespace) -> int:
