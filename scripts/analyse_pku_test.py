@@ -19,9 +19,9 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from zhtagger.segment.corpus import read_corpus
-from zhtagger.segment.scoring import read_word_list, score
-from zhtagger.segment.segmenter import Segmenter
+from zhtagger.tasks.segment.predictor import Segmenter
+from zhtagger.text.corpus import read_corpus
+from zhtagger.text.scoring import read_word_list, score
 
 MIN_COUNT = 5  # how often the training text must show the other convention
 
@@ -73,7 +73,7 @@ def main() -> None:
     train = read_corpus(args.data / "pd1998/train.txt").sentences
     gold = read_corpus(args.data / "icwb2/gold/pku_test_gold.utf8").sentences
     words = read_word_list(args.data / "icwb2/gold/pku_training_words.utf8")
-    predicted = Segmenter.load(args.model).segment(["".join(sentence) for sentence in gold])
+    predicted = Segmenter.load(args.model).evaluate(gold).predictions
 
     weather = ["℃" in "".join(sentence) for sentence in gold]
     parts = {"all lines": [True] * len(gold), "weather lines (with ℃)": weather,

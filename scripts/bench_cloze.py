@@ -18,6 +18,7 @@ zhtagger/models/cloze (float16).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import shutil
@@ -27,22 +28,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from zhtagger.cloze import (
-    Cloze,
-    ClozeConfig,
-    Unit,
-    encode_pieces,
-    jieba_tokenizer,
-    make_probes,
-    probe_outcomes,
-    read_sentences,
-    summarise,
-    train_cloze,
-    unigram_baseline,
-    word_vocabulary,
-)
-from zhtagger.model import Direction
-from zhtagger.training import TrainConfig, config_dict
+from zhtagger.config import config_dict
+from zhtagger.core.config import Direction
+from zhtagger.core.training import TrainConfig
+from zhtagger.tasks.cloze.config import ClozeConfig, Unit
+from zhtagger.tasks.cloze.data import encode_pieces, jieba_tokenizer, read_sentences, word_vocabulary
+from zhtagger.tasks.cloze.evaluate import make_probes, probe_outcomes, summarise, unigram_baseline
+from zhtagger.tasks.cloze.predictor import Cloze
+from zhtagger.tasks.cloze.train import train_cloze
 
 ROOT = Path(__file__).resolve().parents[1]
 TRAIN = [("pd1998/train.txt", "words"), ("ctb6/train.txt", "words"), ("sxu/train.txt", "words"),
@@ -107,7 +100,7 @@ def main() -> None:
         if args.reuse and (run / "model" / "config.json").is_file():
             model, history = Cloze.load(run / "model"), json.loads((run / "history.json").read_text())["history"]
         else:
-            model, result = train_cloze(train, dev, run, ClozeConfig(**{**config.to_dict(), "direction": direction}),
+            model, result = train_cloze(train, dev, run, dataclasses.replace(config, direction=direction),
                                         train_config)
             model, history = Cloze.load(run / "model"), result.history  # the best epoch on dev
         wall = (time.perf_counter() - started) / 60
@@ -123,7 +116,7 @@ def main() -> None:
             "by_test": by_test,
             "train_minutes": history[-1]["elapsed_s"] / 60, "wall_minutes": wall, "history": history,
             "example": model.rank(EXAMPLE, EXAMPLE_CANDIDATES), "example_fill": model.fill(EXAMPLE, 5),
-            "settings": {"cloze": model.config.to_dict(), "train": config_dict(train_config)},
+            "settings": {"cloze": config_dict(model.config), "train": config_dict(train_config)},
         }
         if key == Direction.BIDIRECTIONAL.value:
             results["output_layer_ms"] = output_layer_cost(model, train)
@@ -187,7 +180,7 @@ CTB6 and SXU and raw/tnews_eprstmt.txt (cut by jieba); chosen on CTB6 dev; seed 
 Held-out test (SIGHAN 2005 PKU and MSR gold, {t['n']} masked words): accuracy@1 {t['acc1']:.3f}, accuracy@5
 {t['acc5']:.3f}, MRR {t['mrr']:.3f}, 5-way choice {t['five_way']:.3f}.
 """
-    model.save(target, {"train": record["settings"]["train"]}, half=True,
+    model.save(target, half=True,
                extra_files={"metrics.json": json.dumps(metrics, indent=1, ensure_ascii=False) + "\n",
                             "MODEL.md": card})
 

@@ -12,17 +12,19 @@ results/cws.json (entries of other corpora and tracks are kept) and results/cws.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import time
 from pathlib import Path
 
-from zhtagger.cli import align_corpora
-from zhtagger.segment.corpus import Corpus, read_corpus
-from zhtagger.segment.network import Decoder, SegmenterConfig
-from zhtagger.segment.scoring import read_word_list, score
-from zhtagger.segment.segmenter import Segmenter, train_segmenter
-from zhtagger.training import TrainConfig, hold_out
+from zhtagger.core.training import TrainConfig
+from zhtagger.tasks.segment.config import Decoder, SegmenterConfig
+from zhtagger.tasks.segment.predictor import Segmenter
+from zhtagger.tasks.segment.train import train_segmenter
+from zhtagger.text.align import align_corpora
+from zhtagger.text.corpus import Corpus, hold_out, read_corpus
+from zhtagger.text.scoring import read_word_list, score
 
 CORPORA = {
     "ctb6": {"train": "ctb6/train.txt", "dev": "ctb6/dev.txt", "test": "ctb6/test.txt", "words": None},
@@ -120,22 +122,22 @@ def run_corpus(name: str, args) -> dict:
     # (model, decoder, run tag, training record) per decoder; the one best on dev is scored on test
     candidates = {d.value: (segmenter, d, tag, training) for d in (Decoder.GREEDY, Decoder.VITERBI)}
     if args.crf:
-        crf_config = SegmenterConfig(**{**config.to_dict(), "decoder": "crf"})
+        crf_config = dataclasses.replace(config, decoder=Decoder.CRF)
         crf, crf_training = train_or_load(name, args, crf_config, f"{tag}-crf", train)
         candidates["crf"] = (crf, Decoder.CRF, f"{tag}-crf", crf_training)
     dev_scores = {key: model.evaluate(dev, decoder).f1 for key, (model, decoder, _, _) in candidates.items()}
     chosen = max(dev_scores, key=dev_scores.get)
     model, decoder, tag, training = candidates[chosen]
+    result = model.evaluate(test, decoder, words)  # what users get: lcut_batch on the test text
     texts = ["".join(sentence) for sentence in test]
     started = time.perf_counter()
-    predicted = model.segment(texts, decoder)
+    model.lcut_batch(texts, decoder)
     seconds = time.perf_counter() - started
-    result = score(test, predicted, words)
     weights = args.runs / f"{name}-{tag}" / "model" / "weights.pt"
     train_seconds = training["history"][-1]["elapsed_s"]
     return {
         "corpus": name, "track": tag, "test": spec["test"], "decoder": chosen,
-        "scores": result.as_dict(), "dev_f1_by_decoder": dev_scores,
+        "scores": result.metrics, "dev_f1_by_decoder": dev_scores,
         "train_minutes": train_seconds / 60, "wall_minutes": training["wall_minutes"],
         "epochs": len(training["history"]), "best_epoch": max(training["history"], key=lambda h: h["f1"])["epoch"],
         "model_mb": weights.stat().st_size / 2**20, "chars_per_s": sum(map(len, texts)) / seconds,
@@ -148,7 +150,7 @@ def training_corpus(name: str, args, pos: bool = False) -> Corpus:
     text is the same), aligned to the official training word list with --align-words."""
     spec = CORPORA[name]
     corpus = read_corpus(args.data / spec["train_pos"], "pos") if pos else read_corpus(args.data / spec["train"])
-    return align_corpora([corpus], args.data / spec["words"])[0] if args.align_words else corpus
+    return align_corpora([corpus], args.data / spec["words"])[0][0] if args.align_words else corpus
 
 
 def dev_sentences(name: str, data: Path, train: Corpus | None = None) -> list[list[str]]:

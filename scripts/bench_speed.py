@@ -69,12 +69,12 @@ def child(tool: str, options: dict, data: Path, repeat: int) -> dict:
         import torch
 
         torch.set_num_threads(options.get("threads", 1))
-        from zhtagger.segment.segmenter import Segmenter
+        from zhtagger.tasks.segment.predictor import Segmenter
 
         model = Segmenter.load(options["model"])
         model.lcut("我爱北京天安门")
         if options.get("workers"):
-            from zhtagger.segment.stream import segment_lines
+            from zhtagger.tasks.segment.stream import segment_lines
 
             def segment(lines):
                 return list(segment_lines(lines, None, 1000, options["workers"], options["model"]))

@@ -21,11 +21,13 @@ from pathlib import Path
 
 from bench_cws import CORPORA, PRETRAIN, dev_sentences, jieba_scores
 
-from zhtagger.segment.corpus import read_corpus
-from zhtagger.segment.network import Decoder, SegmenterConfig
-from zhtagger.segment.scoring import read_word_list
-from zhtagger.segment.segmenter import Segmenter, train_segmenter
-from zhtagger.training import TrainConfig, config_dict
+from zhtagger.config import config_dict
+from zhtagger.core.training import TrainConfig
+from zhtagger.tasks.segment.config import Decoder, SegmenterConfig
+from zhtagger.tasks.segment.predictor import Segmenter
+from zhtagger.tasks.segment.train import train_segmenter
+from zhtagger.text.corpus import read_corpus
+from zhtagger.text.scoring import read_word_list
 
 SHIPPED = {"pku": "pku", "ctb": "ctb6"}  # shipped name -> corpus in bench_cws.CORPORA
 DESCRIPTIONS = {
@@ -79,10 +81,10 @@ def train_one(name: str, args) -> dict:
     metrics = {
         "model": name, "description": DESCRIPTIONS[name], "train": spec["train"], "dev": spec["dev"] or
         "last 5% of the training file", "test": spec["test"], "decoder": model.config.decoder.value,
-        "dev_f1_by_decoder": dev_f1, "test_scores": test_score.as_dict(), "test_table": test_score.table(),
+        "dev_f1_by_decoder": dev_f1, "test_scores": test_score.metrics, "test_table": test_score.table(),
         "jieba_test_scores": jieba_scores(test, words), "train_minutes": result.train_seconds / 60,
         "wall_minutes": wall_minutes, "best_epoch": (result.best or {}).get("epoch"), "seed": SEED,
-        "segmenter": config.to_dict(), "train_settings": config_dict(settings),
+        "segmenter": config_dict(config), "train_settings": config_dict(settings),
     }
     package(model, metrics, args.out / name, args.data)
     return metrics
@@ -96,7 +98,7 @@ def package(model: Segmenter, metrics: dict, target: Path, data: Path) -> None:
     metrics["segmenter"]["pretrain"] = list(model.config.pretrain)
     if target.exists():
         shutil.rmtree(target)
-    model.save(target, {"train": metrics["train_settings"]}, half=True, train_words=False,
+    model.save(target, half=True, train_words=False,
                extra_files={"metrics.json": json.dumps(metrics, indent=1, ensure_ascii=False) + "\n",
                             "MODEL.md": model_card(metrics)})
 

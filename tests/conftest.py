@@ -21,9 +21,9 @@ def tiny_corpus() -> tuple[list[list[str]], list[list[str]]]:
 
 @pytest.fixture(scope="session")
 def tiny_segmenter(tiny_corpus, tmp_path_factory):
-    from zhtagger.segment.network import SegmenterConfig
-    from zhtagger.segment.segmenter import train_segmenter
-    from zhtagger.training import TrainConfig
+    from zhtagger.core.training import TrainConfig
+    from zhtagger.tasks.segment.config import SegmenterConfig
+    from zhtagger.tasks.segment.train import train_segmenter
 
     out = tmp_path_factory.mktemp("segmenter")
     train, dev = tiny_corpus

@@ -1,6 +1,5 @@
 """Cloze: blanks, masking, the loss at masked steps only, ranking any candidate, save/load, a tiny corpus."""
 
-import json
 import random
 
 import numpy as np
@@ -8,24 +7,14 @@ import pytest
 import torch
 
 from zhtagger.cli import main
-from zhtagger.cloze import (
-    MASK,
-    MASK_ID,
-    Cloze,
-    ClozeConfig,
-    ClozeNet,
-    Unit,
-    build_net,
-    encode_pieces,
-    evaluate_cloze,
-    make_probes,
-    parse_blank,
-    summarise,
-    train_cloze,
-    unigram_baseline,
-)
-from zhtagger.segment.vocab import Vocabulary
-from zhtagger.training import Batch, TrainConfig
+from zhtagger.core.training import Batch, TrainConfig
+from zhtagger.tasks.cloze.config import ClozeConfig, Unit
+from zhtagger.tasks.cloze.data import MASK, MASK_ID, encode_pieces, parse_blank
+from zhtagger.tasks.cloze.evaluate import evaluate_cloze, make_probes, summarise, unigram_baseline
+from zhtagger.tasks.cloze.network import ClozeNet, build_net
+from zhtagger.tasks.cloze.predictor import Cloze
+from zhtagger.tasks.cloze.train import train_cloze
+from zhtagger.text.vocab import Vocabulary
 
 OBJECTS = {"吃": ["饭", "苹果", "面条"], "喝": ["水", "茶", "咖啡"], "骑": ["自行车", "马"], "看": ["书", "电影"],
            "去": ["医院", "学校", "公园"], "打": ["篮球", "电话"]}
@@ -153,16 +142,6 @@ def test_save_load_gives_identical_scores(tiny_cloze, tmp_path):
     assert best.words.tokens == model.words.tokens and len(best.fill("我____饭", k=3)) == 3
 
 
-def test_a_model_saved_before_layers_were_a_setting_loads_with_its_true_depth(tiny_cloze, tmp_path):
-    model, _ = tiny_cloze
-    model.save(tmp_path / "m")
-    config_file = tmp_path / "m" / "config.json"
-    stored = json.loads(config_file.read_text(encoding="utf-8"))
-    del stored["task_config"]["cloze"]["layers"]
-    config_file.write_text(json.dumps(stored), encoding="utf-8")
-    assert Cloze.load(tmp_path / "m").config.layers == len(model.net.core.lstm)
-
-
 def test_cli_cloze_and_train(tiny_cloze, tmp_path, capsys):
     model, out = tiny_cloze
     assert main(["cloze", "我今天____咖啡。", "-m", str(out / "model"), "--candidates", "吃,喝,骑"]) == 0
@@ -185,7 +164,7 @@ def test_cli_cloze_and_train(tiny_cloze, tmp_path, capsys):
 
 
 def test_sampler_draws_as_often_as_its_correction_assumes():
-    from zhtagger.cloze import log_expected_counts, sample_words
+    from zhtagger.tasks.cloze.network import log_expected_counts, sample_words
 
     torch.manual_seed(0)
     vocab, draws = 40, 200_000

@@ -2,15 +2,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from zhtagger.segment.corpus import (
-    Corpus,
-    CorpusError,
-    align_to_vocabulary,
-    normalize,
-    read_corpus,
-    split_into_vocabulary,
-    split_long,
-)
+from zhtagger.text.align import align_to_vocabulary, split_into_vocabulary
+from zhtagger.text.corpus import Corpus, CorpusError, normalize, read_corpus, split_long
 
 
 def write(tmp_path, name, content, encoding="utf-8"):

@@ -2,8 +2,11 @@ import numpy as np
 import pytest
 
 from zhtagger.cli import main
-from zhtagger.cumsum import accuracy, format_examples, generate, load_cumsum, recipe_configs, train_cumsum
-from zhtagger.cumsum_experiment import ExperimentConfig, run_experiment
+from zhtagger.tasks.cumsum.config import recipe_configs
+from zhtagger.tasks.cumsum.data import generate
+from zhtagger.tasks.cumsum.experiment import ExperimentConfig, run_experiment
+from zhtagger.tasks.cumsum.predictor import Cumsum
+from zhtagger.tasks.cumsum.train import train_cumsum
 
 
 def loop_generate(x: np.ndarray) -> np.ndarray:
@@ -38,14 +41,14 @@ def test_reference_configuration_learns_the_task(tmp_path):
     # The reference model and optimiser, with a tenth of its data: still well above the 0.5 to 0.75 that
     # guessing the majority label per step would give.
     data, model, train = recipe_configs("reference", n_train=5_000, quiet=True)
-    run = train_cumsum(data, model, train, tmp_path)
+    trained, _ = train_cumsum(data, model, train, tmp_path)
     x, y = generate(2_000, 10, 99)
-    scores = accuracy(run.model, x, y)
+    scores = trained.evaluate((x, y)).metrics
     assert scores["step_accuracy"] > 0.93
-    loaded, loaded_data = load_cumsum(tmp_path / "model")
-    assert loaded_data == data
-    assert accuracy(loaded, x, y) == scores
-    lines = format_examples(loaded, x[:3], y[:3])
+    loaded = Cumsum.load(tmp_path / "model")
+    assert loaded.data == data
+    assert loaded.evaluate((x, y)).metrics == scores
+    lines = loaded.format_examples(x[:3], y[:3])
     assert len(lines) == 3 and lines[0].startswith("y=[0 ") and ", yhat=[" in lines[0]
 
 

@@ -3,17 +3,8 @@ import itertools
 import pytest
 import torch
 
-from zhtagger.segment.decoding import (
-    CRF,
-    IMPOSSIBLE,
-    bmes_viterbi,
-    constraint_scores,
-    greedy,
-    log_partition,
-    sequence_score,
-    viterbi,
-)
-from zhtagger.segment.tags import is_legal
+from zhtagger.core.crf import CRF, IMPOSSIBLE, constraint_scores, greedy, log_partition, sequence_score, viterbi
+from zhtagger.text.tags import RULES, bmes_viterbi, is_legal
 
 
 def brute_force(emissions, length, transitions, start, end):
@@ -58,7 +49,7 @@ def test_viterbi_and_partition_equal_brute_force(seed):
 @pytest.mark.parametrize("seed", range(20))
 def test_constrained_viterbi_never_emits_an_illegal_sequence(seed):
     emissions, lengths, mask, *_ = random_case(seed, batch=6, steps=9)
-    paths = viterbi(emissions * 5, mask, *constraint_scores())
+    paths = viterbi(emissions * 5, mask, *constraint_scores(RULES))
     for row in range(paths.size(0)):
         assert is_legal(paths[row, : int(lengths[row])].tolist())
 
@@ -77,12 +68,12 @@ def test_allowed_mask_forces_tags():
     allowed = torch.ones(1, 6, 4, dtype=torch.bool)
     allowed[0, 1:4] = False
     allowed[0, 1, 0] = allowed[0, 2, 1] = allowed[0, 3, 2] = True  # force B M E at steps 1..3
-    paths = viterbi(emissions, mask, *constraint_scores(), allowed=allowed)
+    paths = viterbi(emissions, mask, *constraint_scores(RULES), allowed=allowed)
     assert paths[0, 1:4].tolist() == [0, 1, 2]
 
 
 def test_crf_nll_is_positive_and_decodes_legally():
-    crf = CRF()
+    crf = CRF(RULES)
     emissions, lengths, mask, *_ = random_case(2, batch=3, steps=6)
     tags = crf.decode(emissions, mask)
     assert crf.nll(emissions, tags, mask) > 0
@@ -103,8 +94,8 @@ def test_bmes_viterbi_equals_the_general_viterbi_under_the_rules(seed):
     for forbid in (None, allowed):
         scores = emissions if forbid is None else emissions.masked_fill(~forbid, IMPOSSIBLE)
         fast = bmes_viterbi(scores.numpy(), lengths.numpy())
-        assert fast.tolist() == viterbi(emissions, mask, *constraint_scores(), allowed=forbid).tolist()
-    rules = constraint_scores()
+        assert fast.tolist() == viterbi(emissions, mask, *constraint_scores(RULES), allowed=forbid).tolist()
+    rules = constraint_scores(RULES)
     for row in range(7):  # and both equal brute force over all 4^n sequences
         n = int(lengths[row])
         assert fast[row, :n].tolist() == brute_force(scores[row], n, *rules)[0]

@@ -1,9 +1,12 @@
 import itertools
+import json
 
 import pytest
 import torch
 
-from zhtagger.model import Direction, Merge, SequenceTagger, TaggerConfig, count_parameters, reverse_padded, summary
+from zhtagger.config import config_dict
+from zhtagger.core.model import Direction, Merge, SequenceTagger, TaggerConfig, reverse_padded
+from zhtagger.core.summary import count_parameters, summary
 
 COMBINATIONS = [("forward", "concat"), ("backward", "concat")] + [("bidirectional", m.value) for m in Merge]
 
@@ -89,4 +92,4 @@ def test_invalid_config_names_the_option(kwargs, message):
 def test_config_round_trips_through_dict():
     for direction, merge in itertools.product(Direction, Merge):
         config = TaggerConfig(n_outputs=2, vocab_sizes=(5,), embedding_dims=(3,), direction=direction, merge=merge)
-        assert TaggerConfig(**config.to_dict()) == config
+        assert TaggerConfig(**json.loads(json.dumps(config_dict(config)))) == config

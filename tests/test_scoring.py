@@ -1,7 +1,7 @@
 import pytest
 
 from zhtagger.cli import main
-from zhtagger.segment.scoring import common_subsequence, error_analysis, score, score_files, seqeval_report
+from zhtagger.text.scoring import common_subsequence, error_analysis, score, score_files, seqeval_report
 
 
 def test_hand_computed_scores():

@@ -6,9 +6,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from zhtagger.segment.spans import Kind, allowed_tags, split_spans
-from zhtagger.segment.tags import B, E, M, S
-from zhtagger.segment.userdict import UserDictionary
+from zhtagger.text.spans import Kind, allowed_tags, split_spans
+from zhtagger.text.tags import B, E, M, S
+from zhtagger.text.userdict import UserDictionary
 
 
 def test_spans_keep_whitespace_urls_and_emails_apart():

@@ -4,10 +4,11 @@ import numpy as np
 import pytest
 
 from zhtagger.cli import main
+from zhtagger.core.training import TrainConfig
 from zhtagger.modeldir import ModelDirError
-from zhtagger.segment.network import SegmenterConfig
-from zhtagger.segment.segmenter import Segmenter, train_segmenter
-from zhtagger.training import TrainConfig
+from zhtagger.tasks.segment.config import SegmenterConfig
+from zhtagger.tasks.segment.predictor import Segmenter
+from zhtagger.tasks.segment.train import train_segmenter
 
 
 def test_tiny_corpus_trains_to_a_good_f1_in_seconds(tiny_segmenter, tiny_corpus):
@@ -15,22 +16,22 @@ def test_tiny_corpus_trains_to_a_good_f1_in_seconds(tiny_segmenter, tiny_corpus)
     assert result.best["f1"] > 0.9
     assert segmenter.evaluate(tiny_corpus[1]).f1 == pytest.approx(result.best["f1"])
     assert (out / "history.json").is_file() and (out / "curve.png").is_file()
-    assert segmenter.segment(["我喜欢北京天安门"]) == [["我", "喜欢", "北京", "天安门"]]
+    assert segmenter.lcut_batch(["我喜欢北京天安门"]) == [["我", "喜欢", "北京", "天安门"]]
 
 
 def test_save_load_gives_identical_segmentation(tiny_segmenter, tiny_corpus):
     segmenter, _, out = tiny_segmenter
     loaded = Segmenter.load(out / "model")
     texts = ["".join(sentence) for sentence in tiny_corpus[1]]
-    assert loaded.segment(texts) == segmenter.segment(texts)
+    assert loaded.lcut_batch(texts) == segmenter.lcut_batch(texts)
     assert loaded.train_words == segmenter.train_words
 
 
 def test_batched_equals_one_by_one(tiny_segmenter, tiny_corpus):
     segmenter, _, _ = tiny_segmenter
     texts = ["".join(sentence) for sentence in tiny_corpus[1][:20]] + ["", "我"]
-    batched = segmenter.segment(texts)
-    assert batched == [segmenter.segment([text])[0] for text in texts]
+    batched = segmenter.lcut_batch(texts)
+    assert batched == [segmenter.lcut_batch([text])[0] for text in texts]
     for text, words in zip(texts, batched, strict=True):
         assert "".join(words) == text
 
@@ -39,7 +40,7 @@ def test_batched_equals_one_by_one(tiny_segmenter, tiny_corpus):
 def test_decoders_and_unknown_characters(tiny_segmenter, decoder):
     segmenter, _, _ = tiny_segmenter
     text = "我喜欢𠀀火星ABC１２３学习"
-    assert "".join(segmenter.segment([text], decoder)[0]) == text
+    assert "".join(segmenter.lcut_batch([text], decoder)[0]) == text
 
 
 def test_crf_variant_trains_and_round_trips(tiny_corpus, tmp_path):
@@ -49,14 +50,14 @@ def test_crf_variant_trains_and_round_trips(tiny_corpus, tmp_path):
     assert result.best["f1"] > 0.5
     loaded = Segmenter.load(tmp_path / "model")
     texts = ["".join(s) for s in dev[:10]]
-    assert loaded.segment(texts) == segmenter.segment(texts)
-    assert loaded.segment(texts, "viterbi")  # the CRF model's emissions also decode under the fixed rules
+    assert loaded.lcut_batch(texts) == segmenter.lcut_batch(texts)
+    assert loaded.lcut_batch(texts, "viterbi")  # the CRF model's emissions also decode under the fixed rules
 
 
 def test_crf_decoder_needs_a_crf_model(tiny_segmenter):
     segmenter, _, _ = tiny_segmenter
     with pytest.raises(ValueError, match="not trained with a CRF"):
-        segmenter.segment(["我喜欢"], "crf")
+        segmenter.lcut_batch(["我喜欢"], "crf")
 
 
 def test_cli_train_and_eval(tiny_corpus, tmp_path, capsys):
@@ -68,8 +69,8 @@ def test_cli_train_and_eval(tiny_corpus, tmp_path, capsys):
                  "--pretrain-self", "--lexicon-dim", "4", "--lexicon", "train", "--bigram-unk", "0.5", "-q"]) == 0
     assert "best dev F1" in capsys.readouterr().out
     config = json.loads((tmp_path / "run" / "model" / "config.json").read_text())
-    assert config["task"] == "segment" and config["model"]["hidden"] == 16
-    segmenter_config = config["task_config"]["segmenter"]
+    assert config["task"] == "segment" and config["core"]["hidden"] == 16
+    segmenter_config = config["settings"]
     assert segmenter_config["pretrain_self"] and segmenter_config["lexicon"] == "train"
     assert segmenter_config["bigram_unk"] == 0.5
     assert main(["eval", "segment", "--model", str(tmp_path / "run"), "--gold", str(tmp_path / "gold.txt"),
@@ -92,17 +93,18 @@ def test_cli_errors(tmp_path, capsys):
 
 
 def test_loading_a_cumsum_model_as_segmenter_fails(tmp_path):
-    from zhtagger.cumsum import recipe_configs, save_cumsum
-    from zhtagger.model import SequenceTagger
+    from zhtagger.tasks.cumsum.config import recipe_configs
+    from zhtagger.tasks.cumsum.network import build_net
+    from zhtagger.tasks.cumsum.predictor import Cumsum
 
-    data, model, train = recipe_configs("reference")
-    save_cumsum(SequenceTagger(model), data, train, tmp_path / "m")
+    data, model, _ = recipe_configs("reference")
+    Cumsum(build_net(model), data).save(tmp_path / "m")
     with pytest.raises(ModelDirError, match="holds a 'cumsum' model, not a 'segment' model"):
         Segmenter.load(tmp_path / "m")
 
 
 def test_lexicon_features_mark_dictionary_words():
-    from zhtagger.segment.lexicon import BEGIN, END, INSIDE, Lexicon
+    from zhtagger.text.lexicon import BEGIN, END, INSIDE, Lexicon
 
     features = Lexicon(["北京", "天安门", "京天"]).features("我北京天安门")
     assert (features - 2).tolist() == [0, BEGIN, END | BEGIN, END | BEGIN, INSIDE, END]
@@ -114,11 +116,11 @@ def test_open_track_lexicon_channel_trains(tiny_corpus, tmp_path):
     segmenter, result = train_segmenter(train[:100], dev[:20], tmp_path, config, TrainConfig(epochs=1, quiet=True))
     assert segmenter.net.config.vocab_sizes[-1] == 10
     loaded = Segmenter.load(tmp_path / "model")
-    assert loaded.segment(["我喜欢北京"]) == segmenter.segment(["我喜欢北京"])
+    assert loaded.lcut_batch(["我喜欢北京"]) == segmenter.lcut_batch(["我喜欢北京"])
 
 
 def test_jackknifed_lexicon_features_match_each_block_against_the_others():
-    from zhtagger.segment.lexicon import BEGIN, END, Lexicon, jackknifed_features
+    from zhtagger.text.lexicon import BEGIN, END, Lexicon, jackknifed_features
 
     sentences = [["北京", "天安门"], ["北京", "大学"], ["天安门", "大学"], ["大学", "北京"]]
     # sentence 0 is cut into two pieces; the four sentences make two blocks of two
@@ -150,7 +152,7 @@ def test_training_word_lexicon_trains_saves_and_loads(tiny_corpus, tmp_path):
     loaded = Segmenter.load(tmp_path / "model")
     assert loaded.train_words == segmenter.train_words and loaded.config.lexicon == "train"
     texts = ["".join(sentence) for sentence in dev[:20]]
-    assert loaded.segment(texts) == segmenter.segment(texts)
+    assert loaded.lcut_batch(texts) == segmenter.lcut_batch(texts)
     (tmp_path / "model" / "train_words.txt").unlink()
     with pytest.raises(ModelDirError, match="no train_words.txt, which its lexicon feature is made of"):
         Segmenter.load(tmp_path / "model")
@@ -163,7 +165,7 @@ POS = {"我": "r", "你": "r", "他": "r", "们": "k", "的": "u", "了": "u", "
 
 
 def tagged(sentences):
-    from zhtagger.segment.corpus import Corpus
+    from zhtagger.text.corpus import Corpus
 
     return Corpus(sentences, pos=[[POS.get(word, "n") for word in sentence] for sentence in sentences])
 
@@ -185,11 +187,11 @@ def test_joint_pos_tagging_trains_segments_and_round_trips(tiny_corpus, tmp_path
     loaded = Segmenter.load(tmp_path / "model")
     assert loaded.config.pos_tags == segmenter.config.pos_tags
     texts = ["".join(sentence) for sentence in dev]
-    assert loaded.segment(texts) == segmenter.segment(texts)
+    assert loaded.lcut_batch(texts) == segmenter.lcut_batch(texts)
 
 
 def test_joint_pos_tagging_needs_pos_tags_and_no_crf(tiny_corpus):
-    from zhtagger.segment.corpus import Corpus
+    from zhtagger.text.corpus import Corpus
 
     train, dev = tiny_corpus
     with pytest.raises(ValueError, match="has no POS tags to learn"):
@@ -208,7 +210,7 @@ def test_cli_trains_on_pos_tags_of_a_word_pos_file(tiny_corpus, tmp_path, capsys
     args = ["train", "segment", "--epochs", "1", "--hidden", "8", "--char-dim", "8", "--bigram-dim", "8", "-q",
             "--pos"]
     assert main([*args, "--train", str(tmp_path / "train.txt"), "--format", "pos", "--out", str(tmp_path / "run")]) == 0
-    saved = json.loads((tmp_path / "run" / "model" / "config.json").read_text())["task_config"]["segmenter"]
+    saved = json.loads((tmp_path / "run" / "model" / "config.json").read_text())["settings"]
     assert saved["pos"] and len(saved["pos_tags"]) == 10
     assert main([*args, "--train", str(tmp_path / "words.txt"), "--out", str(tmp_path / "run2")]) == 2
     assert "has no POS tags to learn" in capsys.readouterr().err
@@ -229,7 +231,7 @@ def test_bad_segmenter_settings_are_clear_errors(settings, message):
 
 
 def test_matching_unk_alpha_hits_the_target_rate():
-    from zhtagger.segment.segmenter import matching_unk_alpha
+    from zhtagger.tasks.segment.train import matching_unk_alpha
 
     seen = np.array([0, 1, 1, 3, 3, 3, 10, 100], dtype=np.float64)  # bigram counts; 0: unknown already
     alpha = matching_unk_alpha(seen, 0.5)
@@ -278,14 +280,14 @@ def test_pretrained_embeddings_from_raw_text(tiny_corpus, tmp_path):
 def test_datasets_encoding_equals_direct_encoding(tiny_segmenter, tiny_corpus, tmp_path):
     import numpy as np
 
-    from zhtagger.segment.segmenter import encode_with_datasets
-    from zhtagger.segment.tags import words_to_tags
+    from zhtagger.tasks.segment.data import encode_training
+    from zhtagger.text.tags import words_to_tags
 
     segmenter, _, _ = tiny_segmenter
     sentences = tiny_corpus[1]
-    via_datasets = encode_with_datasets(segmenter, sentences, tmp_path / "cache")
+    via_datasets = encode_training(segmenter.encode, sentences, None, (), ["key"], tmp_path / "cache")
     assert len(list((tmp_path / "cache").glob("segment-*.arrow"))) == 1
-    cached = encode_with_datasets(segmenter, sentences, tmp_path / "cache")  # read back from the Arrow file
+    cached = encode_training(segmenter.encode, sentences, None, (), ["key"], tmp_path / "cache")  # from the Arrow file
     assert np.array_equal(cached.ids, via_datasets.ids)
     direct = segmenter.encode(["".join(s) for s in sentences], [words_to_tags(s) for s in sentences])
     for name in ("ids", "tags", "offsets"):
@@ -293,7 +295,7 @@ def test_datasets_encoding_equals_direct_encoding(tiny_segmenter, tiny_corpus, t
 
 
 def test_vectorised_token_codes_equal_one_by_one():
-    from zhtagger.segment.vocab import END, Vocabulary, bigram_codes, char_codes, token_code, token_codes
+    from zhtagger.text.vocab import END, Vocabulary, bigram_codes, char_codes, token_code, token_codes
 
     tokens = Vocabulary(["北", "北京", "京" + END, "a", "ab", "😀", "😀x", "\ud800", "abc"]).tokens
     assert token_codes(tokens).tolist() == [token_code(t) for t in tokens]

@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 import zhtagger
 from zhtagger.cli import main
 from zhtagger.modeldir import ModelDirError
-from zhtagger.segment import segmenter as segmenter_module
-from zhtagger.segment.scoring import score
-from zhtagger.segment.segmenter import GROUP_CHARS, SHIPPED_MODELS, Segmenter
+from zhtagger.registry import resolve, shipped_names
+from zhtagger.tasks.segment.predictor import GROUP_CHARS, Segmenter
+from zhtagger.text.scoring import score
 
 # Sentences whose segmentation is not in doubt, the same under the PKU and CTB standards.
 UNAMBIGUOUS = [
@@ -29,7 +29,7 @@ def shipped():
     return Segmenter.load()
 
 
-@pytest.mark.parametrize("name", SHIPPED_MODELS)
+@pytest.mark.parametrize("name", shipped_names("segment"))
 def test_shipped_models_segment_plain_sentences_correctly(name):
     model = Segmenter.load(name)
     gold = [line.split() for line in UNAMBIGUOUS]
@@ -47,7 +47,7 @@ def test_module_functions_use_the_default_model(shipped):
 
 
 def test_load_by_name_path_and_errors(shipped, tmp_path):
-    model_dir = segmenter_module.resolve_model("ctb")
+    model_dir = resolve("ctb", "segment")
     assert Segmenter.load(model_dir).lcut("我爱北京") == Segmenter.load("ctb").lcut("我爱北京")
     with pytest.raises(ModelDirError, match="shipped models: pku, ctb"):
         Segmenter.load("no-such-model")
@@ -88,9 +88,9 @@ def test_a_long_line_without_punctuation_is_taken_in_bounded_blocks(shipped, mon
     groups = []
     original = Segmenter._lcut_group
 
-    def recording(self, texts):
+    def recording(self, texts, decoder=None):
         groups.append(sum(map(len, texts)))
-        return original(self, texts)
+        return original(self, texts, decoder)
 
     monkeypatch.setattr(Segmenter, "_lcut_group", recording)
     text = "我们在北京天安门广场看升旗仪式" * 15_000  # 225,000 characters, no punctuation

@@ -2,7 +2,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from zhtagger.segment.tags import B, E, M, S, is_legal, joint_tags, tags_to_words, words_to_tags
+from zhtagger.text.tags import B, E, M, S, is_legal, joint_tags, tags_to_words, words_to_tags
 
 words_strategy = st.lists(st.text(alphabet="我爱北京天安门abc1", min_size=1, max_size=5), max_size=12)
 

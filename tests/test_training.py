@@ -3,9 +3,16 @@ import json
 import pytest
 import torch
 
-from zhtagger.cumsum import accuracy, bce_loss, generate, tensor_batches
-from zhtagger.model import SequenceTagger, TaggerConfig
-from zhtagger.training import TrainConfig, fit
+from zhtagger.core.model import SequenceTagger, TaggerConfig
+from zhtagger.core.training import TrainConfig, fit
+from zhtagger.tasks.cumsum.config import CumsumConfig
+from zhtagger.tasks.cumsum.data import generate, tensor_batches
+from zhtagger.tasks.cumsum.network import bce_loss
+from zhtagger.tasks.cumsum.predictor import Cumsum
+
+
+def accuracy(model, x, y) -> dict:
+    return Cumsum(model, CumsumConfig(length=x.shape[1])).evaluate((x, y)).metrics
 
 
 def small_setup():
@@ -20,13 +27,13 @@ def test_fit_writes_history_curve_and_keeps_the_best(tmp_path):
     model, batches, evaluate = small_setup()
     saved = []
     result = fit(model, batches, bce_loss, TrainConfig(epochs=3, lr=1e-2, quiet=True), evaluate,
-                 "step_accuracy", tmp_path, on_best=lambda m: saved.append(1))
+                 "step_accuracy", tmp_path, save_best=saved.append)
     history = json.loads((tmp_path / "history.json").read_text())["history"]
     assert [entry["epoch"] for entry in history] == [1, 2, 3]
     assert result.best["step_accuracy"] == max(entry["step_accuracy"] for entry in history)
     assert accuracy(model, *generate(200, 6, 2))["step_accuracy"] == result.best["step_accuracy"]
     assert (tmp_path / "curve.png").stat().st_size > 1000
-    assert len(saved) >= 1
+    assert saved and set(saved) == {tmp_path / "model"}
 
 
 def test_resume_continues_exactly_where_it_stopped(tmp_path):

@@ -3,6 +3,10 @@
     >>> import zhtagger
     >>> zhtagger.lcut("我爱北京天安门")  # the shipped PKU model, loaded on first use
     ['我', '爱', '北京', '天安门']
+    >>> zhtagger.load("cloze").fill("我今天不舒服，我打算____一天。")  # any model, by name or directory
+
+Layers (see docs/architecture.md): ``core`` (torch, knows no text) <- ``text`` (no torch) <- ``tasks`` (one
+folder each) <- ``api`` (jieba's functions), ``registry`` (``load``) and ``cli``.
 
 Heavy modules (torch, datasets) load on first use, so ``import zhtagger`` stays fast.
 """
@@ -14,16 +18,23 @@ import importlib
 __version__ = "0.1.0"
 
 _LAZY = {
-    **dict.fromkeys(["cut", "lcut", "lcut_batch", "tokenize", "load_userdict", "add_word", "del_word"],
-                    "zhtagger.default"),
-    "Segmenter": "zhtagger.segment.segmenter",
-    "SegmenterConfig": "zhtagger.segment.network",
-    "train_segmenter": "zhtagger.segment.segmenter",
-    "score": "zhtagger.segment.scoring",
-    "score_files": "zhtagger.segment.scoring",
-    "TrainConfig": "zhtagger.training",
-    "TaggerConfig": "zhtagger.model",
-    "SequenceTagger": "zhtagger.model",
+    **dict.fromkeys(["cut", "lcut", "lcut_batch", "tokenize", "load_userdict", "add_word", "del_word"], "zhtagger.api"),
+    "load": "zhtagger.registry",
+    "Evaluation": "zhtagger.evaluation",
+    "Segmenter": "zhtagger.tasks.segment.predictor",
+    "SegmenterConfig": "zhtagger.tasks.segment.config",
+    "train_segmenter": "zhtagger.tasks.segment.train",
+    "Cloze": "zhtagger.tasks.cloze.predictor",
+    "ClozeConfig": "zhtagger.tasks.cloze.config",
+    "train_cloze": "zhtagger.tasks.cloze.train",
+    "Cumsum": "zhtagger.tasks.cumsum.predictor",
+    "CumsumConfig": "zhtagger.tasks.cumsum.config",
+    "train_cumsum": "zhtagger.tasks.cumsum.train",
+    "score": "zhtagger.text.scoring",
+    "score_files": "zhtagger.text.scoring",
+    "TrainConfig": "zhtagger.core.training",
+    "TaggerConfig": "zhtagger.core.config",
+    "SequenceTagger": "zhtagger.core.model",
 }
 
 __all__ = ["__version__", *_LAZY]

@@ -1,7 +1,15 @@
-"""A trained model as a directory: ``config.json`` (format version, task, constructor arguments), weights as
-plain tensors loaded with ``weights_only=True``, and any text files a task needs (e.g. a vocabulary).
+"""A trained model as a directory: ``config.json`` (format version, task, the core's and the task's settings),
+weights as plain tensors, and any text files a task needs (e.g. a vocabulary). No torch here: reading and
+migrating a model's settings, and the atomic writes every output goes through.
 
-Directories are written to a temporary sibling and renamed into place, so a crash never leaves half a model.
+config.json, format version 2::
+
+    {"format_version": 2, "zhtagger_version": ..., "task": "segment" | "cloze" | "cumsum",
+     "core": {TaggerConfig}, "settings": {the task's config dataclass}, "train": {TrainConfig} or {},
+     "extra": {anything else the task keeps}}
+
+Version 1 (zhtagger 0.1.0 before the task contract) kept the core's settings under "model" and everything
+else under "task_config", the task's settings under a key of its own; :func:`migrate` reads it.
 """
 
 from __future__ import annotations
@@ -11,25 +19,86 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TextIO
 
-import torch
-
 from zhtagger import __version__
-from zhtagger.model import SequenceTagger, TaggerConfig
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "weights.pt"
+MODEL_SUBDIR = "model"  # a training run's directory keeps its best model here
+V1_SETTINGS_KEY = {"segment": "segmenter", "cloze": "cloze", "cumsum": "data"}
 
 
 class ModelDirError(ValueError):
     """The path is not a usable zhtagger model directory."""
 
 
-def write_atomically(target: str | os.PathLike, fill) -> Path:
+def model_config(task: str, core: dict, settings: dict, train: dict | None = None, extra: dict | None = None) -> dict:
+    """The contents of config.json at the current format version."""
+    return {"format_version": FORMAT_VERSION, "zhtagger_version": __version__, "task": task, "core": core,
+            "settings": settings, "train": dict(train or {}), "extra": dict(extra or {})}
+
+
+def migrate(config: dict, path: Path) -> dict:
+    """``config`` brought up to :data:`FORMAT_VERSION` from any earlier version."""
+    version = config["format_version"]
+    if version == 1:
+        task_config = dict(config.get("task_config") or {})
+        task = config.get("task")
+        if task not in V1_SETTINGS_KEY or V1_SETTINGS_KEY[task] not in task_config or "model" not in config:
+            raise ModelDirError(f"{path / CONFIG_FILE} is a version 1 config without its core or task settings")
+        settings = dict(task_config.pop(V1_SETTINGS_KEY[task]))
+        if task == "cloze":  # cloze models saved before stacked layers existed have one layer
+            settings.setdefault("layers", config["model"].get("layers", 1))
+        train = task_config.pop("train", {})
+        saved_by = config.get("zhtagger_version", "0.1.0")
+        config = dict(model_config(task, config["model"], settings, train, task_config), zhtagger_version=saved_by)
+    return config
+
+
+def read_config(path: str | os.PathLike, task: str | None = None) -> dict:
+    """Read, check and migrate ``config.json`` of the model directory at ``path``."""
+    path = Path(path)
+    if not path.is_dir():
+        raise ModelDirError(f"{path} is not a zhtagger model directory: no such directory")
+    config_path = path / CONFIG_FILE
+    if not config_path.is_file():
+        raise ModelDirError(f"{path} is not a zhtagger model directory: {CONFIG_FILE} is missing")
+    try:
+        config = json.loads(config_path.read_text(encoding="utf-8"))
+        version = int(config["format_version"])
+    except (ValueError, KeyError, TypeError) as error:
+        raise ModelDirError(f"{config_path} is not a valid zhtagger model config: {error}") from None
+    if version > FORMAT_VERSION:
+        raise ModelDirError(
+            f"{path} has model format version {version}, newer than this zhtagger ({__version__}) reads "
+            f"(up to {FORMAT_VERSION}); upgrade zhtagger"
+        )
+    if version < 1:
+        raise ModelDirError(f"{config_path}: unknown model format version {version}")
+    config = migrate(dict(config, format_version=version), path)
+    if task is not None and config.get("task") != task:
+        raise ModelDirError(f"{path} holds a {config.get('task')!r} model, not a {task!r} model")
+    return config
+
+
+def model_dir_of(path: str | os.PathLike) -> Path:
+    """A model directory, or a training run's directory holding one under ``model/``."""
+    path = Path(path)
+    return path / MODEL_SUBDIR if (path / MODEL_SUBDIR / CONFIG_FILE).is_file() else path
+
+
+def read_text_file(path: str | os.PathLike, name: str) -> str:
+    file = Path(path) / name
+    if not file.is_file():
+        raise ModelDirError(f"{path} is not a complete zhtagger model directory: {name} is missing")
+    return file.read_text(encoding="utf-8")
+
+
+def write_atomically(target: str | os.PathLike, fill: Callable[[Path], None]) -> Path:
     """Call ``fill(tmp_dir)`` on a fresh temporary directory beside ``target``, then rename it to ``target``.
 
     An existing ``target`` is replaced only after ``fill`` succeeded.
@@ -74,95 +143,3 @@ def write_text_atomically(path: str | os.PathLike, text: str) -> Path:
     with open_atomically(path) as file:
         file.write(text)
     return Path(path)
-
-
-def save_model(
-    path: str | os.PathLike,
-    model: torch.nn.Module,
-    task: str,
-    task_config: Mapping | None = None,
-    text_files: Mapping[str, str] | None = None,
-    float_dtype: torch.dtype | None = None,
-) -> Path:
-    """Write ``model`` (and a task's settings and text files) as a model directory at ``path``.
-
-    ``model.config`` is the shared core's :class:`TaggerConfig`; its whole ``state_dict`` is saved, so a task's
-    own parameters (a CRF, say) travel with the core's. ``float_dtype=torch.float16`` halves the file (shipped
-    models); loading casts the weights back to the model's own dtype.
-    """
-    config = {
-        "format_version": FORMAT_VERSION,
-        "zhtagger_version": __version__,
-        "task": task,
-        "model": model.config.to_dict(),
-        "task_config": dict(task_config or {}),
-    }
-
-    def fill(tmp: Path) -> None:
-        (tmp / CONFIG_FILE).write_text(json.dumps(config, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-        state = {name: tensor.detach().cpu() for name, tensor in model.state_dict().items()}
-        if float_dtype is not None:
-            state = {name: t.to(float_dtype) if t.is_floating_point() else t for name, t in state.items()}
-        torch.save(state, tmp / WEIGHTS_FILE)
-        for name, text in (text_files or {}).items():
-            (tmp / name).write_text(text, encoding="utf-8")
-
-    return write_atomically(path, fill)
-
-
-def read_config(path: str | os.PathLike, task: str | None = None) -> dict:
-    """Read and check ``config.json`` of the model directory at ``path``."""
-    path = Path(path)
-    if not path.is_dir():
-        raise ModelDirError(f"{path} is not a zhtagger model directory: no such directory")
-    config_path = path / CONFIG_FILE
-    if not config_path.is_file():
-        raise ModelDirError(f"{path} is not a zhtagger model directory: {CONFIG_FILE} is missing")
-    try:
-        config = json.loads(config_path.read_text(encoding="utf-8"))
-        version = int(config["format_version"])
-    except (ValueError, KeyError, TypeError) as error:
-        raise ModelDirError(f"{config_path} is not a valid zhtagger model config: {error}") from None
-    if version > FORMAT_VERSION:
-        raise ModelDirError(
-            f"{path} has model format version {version}, newer than this zhtagger ({__version__}) reads "
-            f"(up to {FORMAT_VERSION}); upgrade zhtagger"
-        )
-    if task is not None and config.get("task") != task:
-        raise ModelDirError(f"{path} holds a {config.get('task')!r} model, not a {task!r} model")
-    return config
-
-
-def load_model(
-    path: str | os.PathLike,
-    task: str | None = None,
-    device: str = "cpu",
-    build: Callable[[TaggerConfig, dict], torch.nn.Module] | None = None,
-) -> tuple[torch.nn.Module, dict]:
-    """Load a model directory written by :func:`save_model`; returns the model (in eval mode) and its config.
-
-    ``build(core_config, task_config)`` makes the module to fill (default: the bare :class:`SequenceTagger`).
-    """
-    path = Path(path)
-    config = read_config(path, task)
-    weights_path = path / WEIGHTS_FILE
-    if not weights_path.is_file():
-        raise ModelDirError(f"{path} is not a complete zhtagger model directory: {WEIGHTS_FILE} is missing")
-    try:
-        core_config = TaggerConfig(**config["model"])
-        model = build(core_config, config["task_config"]) if build else SequenceTagger(core_config)
-    except (TypeError, ValueError) as error:
-        raise ModelDirError(f"{path / CONFIG_FILE} has invalid model settings: {error}") from None
-    state = torch.load(weights_path, map_location=device, weights_only=True)
-    try:
-        model.load_state_dict(state)
-    except RuntimeError as error:
-        raise ModelDirError(f"{weights_path} does not match the model described in {CONFIG_FILE}: {error}") from None
-    return model.to(device).eval(), config
-
-
-def read_text_file(path: str | os.PathLike, name: str) -> str:
-    file = Path(path) / name
-    if not file.is_file():
-        raise ModelDirError(f"{path} is not a complete zhtagger model directory: {name} is missing")
-    return file.read_text(encoding="utf-8")

@@ -1,0 +1,50 @@
+"""The ``zhtagger`` command line: each task's commands in a module of their own, the one place where options
+become config dataclasses."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from zhtagger.cli import cloze, cumsum, segment
+from zhtagger.cli.options import EXIT_USAGE
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from zhtagger import __version__
+
+    parser = argparse.ArgumentParser(prog="zhtagger", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"zhtagger {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress details to stderr")
+    commands = parser.add_subparsers(dest="command", required=True)
+    segment.add_cut_parser(commands)
+    cloze.add_parser(commands)
+    train = commands.add_parser("train", help="train a model on your corpus")
+    tasks = train.add_subparsers(dest="task", required=True, metavar="{segment,cloze}")
+    cloze.add_train_parser(tasks)
+    segment.add_train_parser(tasks)
+    segment.add_eval_parser(commands)
+    segment.add_score_parser(commands)
+    cumsum.add_parser(commands)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
+    handlers = {"cut": segment.run_cut, "cloze": cloze.run_cloze, "cumsum": cumsum.run_cumsum, "train": run_train,
+                "eval": segment.run_eval, "score": segment.run_score}
+    try:
+        return handlers[args.command](args)
+    except (ValueError, OSError) as error:
+        print(f"zhtagger: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("zhtagger: interrupted", file=sys.stderr)
+        return 130
+
+
+def run_train(args: argparse.Namespace) -> int:
+    return {"segment": segment.run_train_segment, "cloze": cloze.run_train_cloze}[args.task](args)

@@ -1,0 +1,198 @@
+"""``zhtagger cut``, ``train segment``, ``eval segment`` and ``score``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from zhtagger.cli.options import positive_float, positive_int
+from zhtagger.tasks.segment.config import Decoder, SegmenterConfig
+from zhtagger.text.corpus import Format
+
+
+def add_cut_parser(commands) -> None:
+    cut = commands.add_parser(
+        "cut", help="segment text with a shipped or trained model",
+        description="Segment text: one output line per input line, words separated by DELIM. Reads the FILEs "
+                    "(or standard input) and writes standard output (or OUT, atomically).")
+    cut.add_argument("files", type=Path, nargs="*", metavar="FILE", help="input files (default: standard input)")
+    cut.add_argument("--text", help="segment this text instead of files")
+    cut.add_argument("-o", "--output", type=Path, metavar="OUT", help="write here (written whole, or not at all)")
+    cut.add_argument("-d", "--delimiter", default=" ", metavar="DELIM", help="between words (default: a space)")
+    cut.add_argument("-u", "--userdict", type=Path, action="append", default=[], metavar="USERDICT",
+                     help="jieba-format user dictionary (word [freq] [tag] a line); may be repeated")
+    cut.add_argument("-m", "--model", default=None, metavar="MODEL",
+                     help="shipped model name (pku, the default; ctb) or a model directory")
+    cut.add_argument("--batch-size", type=positive_int, default=1000, metavar="N", help="lines segmented together")
+    cut.add_argument("--workers", type=positive_int, default=1, metavar="N", help="worker processes (one thread each)")
+    cut.add_argument("--encoding", default="utf-8", help="input encoding (default utf-8); output is always UTF-8")
+    cut.add_argument("--errors", default="strict", choices=["strict", "replace", "ignore", "surrogateescape"],
+                     help="what to do with undecodable input (default: stop with an error)")
+    cut.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
+
+def run_cut(args: argparse.Namespace) -> int:
+    import codecs
+    import contextlib
+
+    from zhtagger.modeldir import open_atomically
+    from zhtagger.tasks.segment.predictor import Segmenter
+    from zhtagger.tasks.segment.stream import check_inputs, format_tokens, read_lines, segment_lines
+
+    if args.text is not None and args.files:
+        raise ValueError("give either --text or input files, not both")
+    try:
+        codecs.lookup(args.encoding)
+    except LookupError:
+        raise ValueError(f"unknown encoding {args.encoding!r}") from None
+    check_inputs(args.files + args.userdict)
+    segmenter = Segmenter.load(args.model)  # also checks the model and dictionaries before any output
+    for path in args.userdict:
+        segmenter.load_userdict(path)
+    if args.text is not None:
+        print(format_tokens(segmenter.lcut(args.text), args.delimiter))
+        return 0
+    lines = read_lines(args.files, args.encoding, args.errors, progress=bool(args.files) and not args.quiet)
+    tokens = segment_lines(lines, segmenter, args.batch_size, args.workers, args.model, args.userdict)
+    with open_atomically(args.output) if args.output else contextlib.nullcontext(sys.stdout) as out:
+        for line in tokens:
+            out.write(format_tokens(line, args.delimiter) + "\n")
+    return 0
+
+
+def add_train_parser(tasks) -> None:
+    defaults = SegmenterConfig()
+    segment = tasks.add_parser("segment", help="train a word segmenter on a segmented corpus")
+    segment.add_argument("--train", type=Path, required=True, help="segmented training file")
+    segment.add_argument("--dev", type=Path, help="segmented dev file (default: the last 5%% of --train)")
+    segment.add_argument("--out", type=Path, required=True, help="run directory; the best model goes to OUT/model")
+    segment.add_argument("--format", choices=[f.value for f in Format], default="words",
+                         help="words: whitespace-separated; pos: People's Daily word/POS; conll: CoNLL(-U)")
+    segment.add_argument("--char-dim", type=positive_int, default=defaults.char_dim)
+    segment.add_argument("--bigram-dim", type=int, default=defaults.bigram_dim, help="0 turns bigrams off")
+    segment.add_argument("--lexicon-dim", type=int, default=0,
+                         help="> 0 adds a feature marking dictionary words (see --lexicon)")
+    segment.add_argument("--lexicon", choices=["jieba", "train"], default=defaults.lexicon,
+                         help="the feature's words: jieba's dictionary (open track) or the training words "
+                              "(closed track; jackknifed in training)")
+    segment.add_argument("--pretrain", type=Path, nargs="+", default=[], metavar="RAW",
+                         help="raw-text files to pretrain character and bigram embeddings on (open track)")
+    segment.add_argument("--pretrain-self", action="store_true",
+                         help="pretrain the embeddings on the training text alone (closed track)")
+    segment.add_argument("--hidden", type=positive_int, default=defaults.hidden)
+    segment.add_argument("--layers", type=positive_int, default=defaults.layers)
+    segment.add_argument("--dropout", type=float, default=defaults.dropout)
+    segment.add_argument("--decoder", choices=[d.value for d in Decoder], default=defaults.decoder.value,
+                         help="crf trains learned transitions; greedy/viterbi decode a softmax model")
+    segment.add_argument("--min-bigram-count", type=positive_int, default=defaults.min_bigram_count)
+    segment.add_argument("--bigram-unk", default="0", metavar="A|auto",
+                         help="in training read a bigram seen c times as unknown with chance A / (A + c); auto: "
+                              "the A that makes unknown bigrams as common as in the dev text (default 0: off)")
+    segment.add_argument("--pos", action="store_true",
+                         help="learn the training file's POS tags too (--format pos, or conll with UPOS): one "
+                              "output per (BMES, POS) pair; segmenting sums over the POS tags")
+    segment.add_argument("--align-to", type=Path, metavar="WORDS",
+                         help="a word list (one word a line) of the standard to learn: a training or dev word "
+                              "missing from it that is made of listed words is split into them")
+    segment.add_argument("--max-chars", type=positive_int, default=defaults.max_chars,
+                         help="training sentences are cut at punctuation into pieces this long")
+    segment.add_argument("--batch-size", type=positive_int, default=defaults.batch_size)
+    segment.add_argument("--epochs", type=positive_int, default=10)
+    segment.add_argument("--lr", type=positive_float, default=2e-3)
+    segment.add_argument("--lr-decay", type=positive_float, default=0.9)
+    segment.add_argument("--patience", type=positive_int, default=3, help="stop after N epochs without a better dev F1")
+    segment.add_argument("--seed", type=int, default=0)
+    segment.add_argument("--device", default="cpu", help="cpu, cuda or auto (default cpu)")
+    segment.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
+    segment.add_argument("--cache-dir", type=Path, help="keep the encoded corpus here (Arrow) for later runs")
+    segment.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+
+
+def run_train_segment(args: argparse.Namespace) -> int:
+    from zhtagger.core.training import TrainConfig
+    from zhtagger.tasks.segment.train import train_segmenter
+    from zhtagger.text.align import align_corpora, describe_splits
+    from zhtagger.text.corpus import read_corpus
+
+    config = SegmenterConfig(
+        char_dim=args.char_dim, bigram_dim=args.bigram_dim, lexicon_dim=args.lexicon_dim, lexicon=args.lexicon,
+        pretrain=args.pretrain, pretrain_self=args.pretrain_self, hidden=args.hidden, layers=args.layers,
+        dropout=args.dropout, decoder=args.decoder, min_bigram_count=args.min_bigram_count,
+        bigram_unk=args.bigram_unk, pos=args.pos, max_chars=args.max_chars, batch_size=args.batch_size,
+    )
+    train_config = TrainConfig(epochs=args.epochs, lr=args.lr, lr_decay=args.lr_decay, patience=args.patience,
+                               seed=args.seed, device=args.device, resume=args.resume, quiet=args.quiet)
+    corpora = [read_corpus(path, args.format) if path else None for path in (args.train, args.dev)]
+    for corpus in filter(None, corpora):
+        print(f"{corpus.path}: {len(corpus.sentences):,} sentences, "
+              f"{sum(len(w) for s in corpus.sentences for w in s):,} characters, "
+              f"{corpus.empty_lines:,} empty lines skipped")
+    if args.align_to:
+        aligned, splits = align_corpora(corpora, args.align_to)
+        for corpus, counts in zip(corpora, splits, strict=True):
+            if corpus is not None:
+                print(describe_splits(corpus, counts, args.align_to))
+        corpora = aligned
+    _, result = train_segmenter(corpora[0], corpora[1], args.out, config, train_config, cache_dir=args.cache_dir)
+    for entry in result.history:
+        print(f"epoch {entry['epoch']}: train loss {entry['train_loss']:.4f}, dev F1 {entry['f1']:.4f}, "
+              f"OOV recall {entry['oov_recall']:.4f} ({entry['elapsed_s']:.0f} s)")
+    print(f"best dev F1 {result.best['f1']:.4f} at epoch {result.best['epoch']}; model saved to {args.out / 'model'}")
+    return 0
+
+
+def add_eval_parser(commands) -> None:
+    evaluate = commands.add_parser("eval", help="score a trained model on gold data")
+    tasks = evaluate.add_subparsers(dest="task", required=True, metavar="{segment}")
+    segment = tasks.add_parser("segment", help="segment a gold file's text and print the SIGHAN scores")
+    segment.add_argument("--model", required=True,
+                         help="a shipped model's name, a model directory or a training run's directory")
+    segment.add_argument("--gold", type=Path, required=True, help="gold segmentation, words separated by spaces")
+    segment.add_argument("--words", type=Path, help="training word list for OOV (default: the model's own)")
+    segment.add_argument("--decoder", choices=[d.value for d in Decoder], help="default: the model's")
+    segment.add_argument("--output", type=Path, help="also write the predicted segmentation here")
+    segment.add_argument("--errors", type=Path, help="write an error analysis (missed / wrong words) here")
+    segment.add_argument("--seqeval", action="store_true", help="also print seqeval's tag-level report")
+    segment.add_argument("--device", default="cpu")
+
+
+def run_eval(args: argparse.Namespace) -> int:
+    from zhtagger.modeldir import write_text_atomically
+    from zhtagger.tasks.segment.predictor import Segmenter
+    from zhtagger.text.scoring import read_word_list, seqeval_report
+    from zhtagger.text.tags import words_to_tags
+
+    segmenter = Segmenter.load(args.model, args.device)
+    words = read_word_list(args.words) if args.words else None
+    result = segmenter.evaluate(args.gold, args.decoder, words)
+    print(result.table())
+    if args.seqeval:
+        from zhtagger.text.corpus import read_corpus
+
+        gold = read_corpus(args.gold).sentences
+        print(seqeval_report([words_to_tags(s) for s in gold], [words_to_tags(s) for s in result.predictions]))
+    if args.output:
+        write_text_atomically(args.output, "".join("  ".join(line) + "\n" for line in result.predictions))
+    if args.errors:
+        write_text_atomically(args.errors, result.analysis)
+    return 0
+
+
+def add_score_parser(commands) -> None:
+    score = commands.add_parser("score", help="score a segmentation file against gold, like the SIGHAN scorer")
+    score.add_argument("gold", type=Path)
+    score.add_argument("predicted", type=Path)
+    score.add_argument("--words", type=Path, help="training word list; defines OOV")
+    score.add_argument("--errors", type=Path, help="write an error analysis here")
+
+
+def run_score(args: argparse.Namespace) -> int:
+    from zhtagger.modeldir import write_text_atomically
+    from zhtagger.text.scoring import error_analysis, read_word_list, score_files
+
+    result = score_files(args.gold, args.predicted, args.words)
+    print(result.table())
+    if args.errors:
+        write_text_atomically(args.errors, error_analysis(result, read_word_list(args.words) if args.words else None))
+    return 0

@@ -1,0 +1,69 @@
+"""Weights in and out of a model directory (see :mod:`zhtagger.modeldir` for its layout): the whole
+``state_dict`` as plain tensors, loaded with ``weights_only=True``."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import torch
+
+from zhtagger.core.model import SequenceTagger, TaggerConfig
+from zhtagger.modeldir import CONFIG_FILE, WEIGHTS_FILE, ModelDirError, read_config, write_atomically
+
+
+def save_model(
+    path: str | os.PathLike,
+    model: torch.nn.Module,
+    config: dict,
+    text_files: Mapping[str, str] | None = None,
+    float_dtype: torch.dtype | None = None,
+) -> Path:
+    """Write ``model`` with its ``config`` (see :func:`zhtagger.modeldir.model_config`) and a task's text files
+    as a model directory at ``path``, atomically.
+
+    The whole ``state_dict`` is saved, so a task's own parameters (a CRF, say) travel with the core's.
+    ``float_dtype=torch.float16`` halves the file (shipped models); loading casts back to the model's dtype.
+    """
+
+    def fill(tmp: Path) -> None:
+        (tmp / CONFIG_FILE).write_text(json.dumps(config, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        state = {name: tensor.detach().cpu() for name, tensor in model.state_dict().items()}
+        if float_dtype is not None:
+            state = {name: t.to(float_dtype) if t.is_floating_point() else t for name, t in state.items()}
+        torch.save(state, tmp / WEIGHTS_FILE)
+        for name, text in (text_files or {}).items():
+            (tmp / name).write_text(text, encoding="utf-8")
+
+    return write_atomically(path, fill)
+
+
+def load_model(
+    path: str | os.PathLike,
+    task: str | None = None,
+    device: str = "cpu",
+    build: Callable[[TaggerConfig, dict], torch.nn.Module] | None = None,
+) -> tuple[torch.nn.Module, dict]:
+    """Load a model directory written by :func:`save_model`; returns the model (in eval mode) and its config
+    (migrated to the current format version).
+
+    ``build(core_config, config)`` makes the module to fill (default: the bare :class:`SequenceTagger`).
+    """
+    path = Path(path)
+    config = read_config(path, task)
+    weights_path = path / WEIGHTS_FILE
+    if not weights_path.is_file():
+        raise ModelDirError(f"{path} is not a complete zhtagger model directory: {WEIGHTS_FILE} is missing")
+    try:
+        core_config = TaggerConfig(**config["core"])
+        model = build(core_config, config) if build else SequenceTagger(core_config)
+    except (TypeError, ValueError, KeyError) as error:
+        raise ModelDirError(f"{path / CONFIG_FILE} has invalid model settings: {error}") from None
+    state = torch.load(weights_path, map_location=device, weights_only=True)
+    try:
+        model.load_state_dict(state)
+    except RuntimeError as error:
+        raise ModelDirError(f"{weights_path} does not match the model described in {CONFIG_FILE}: {error}") from None
+    return model.to(device).eval(), config

@@ -1,1 +1,0 @@
-"""Chinese word segmentation as BMES character tagging."""

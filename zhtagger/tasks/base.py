@@ -1,0 +1,39 @@
+"""The contract every task's trained model keeps (its ``predictor.py``), so that tests, scripts, the command
+line and :func:`zhtagger.load` treat them alike:
+
+- ``train_<task>(train, dev, save_dir, config, train_config)`` in the task's ``train.py``: files or arrays in,
+  a model directory (``save_dir/model``) out, returning ``(predictor, FitResult)``;
+- ``Predictor.load(name_or_path)``, ``predictor.save(path)``: a model directory (see :mod:`zhtagger.modeldir`);
+- ``predictor.predict(inputs)``: one output per input, in order;
+- ``predictor.evaluate(gold)``: an :class:`~zhtagger.evaluation.Evaluation`.
+"""
+
+from __future__ import annotations
+
+import os
+from abc import ABC, abstractmethod
+from pathlib import Path
+from typing import ClassVar
+
+from zhtagger.evaluation import Evaluation
+
+
+class Predictor(ABC):
+    task: ClassVar[str]  # the name recorded in config.json
+
+    @classmethod
+    @abstractmethod
+    def load(cls, model: str | os.PathLike | None = None, device: str = "cpu") -> Predictor:
+        """A shipped model by name (the task's default for None) or a model directory by path."""
+
+    @abstractmethod
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write this model as a model directory at ``path``, atomically."""
+
+    @abstractmethod
+    def predict(self, inputs):
+        """One output per input, in order."""
+
+    @abstractmethod
+    def evaluate(self, gold) -> Evaluation:
+        """Scores on gold data."""

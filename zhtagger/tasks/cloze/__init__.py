@@ -1,0 +1,1 @@
+"""Cloze: fill a blank from both sides of its context."""

@@ -1,0 +1,1 @@
+"""The cumulative-sum task, the classic BiLSTM sanity check."""

@@ -1,0 +1,1 @@
+"""Chinese word segmentation: BMES tags per character, decoded under the BMES rules."""

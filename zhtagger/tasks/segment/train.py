@@ -1,0 +1,150 @@
+"""Training a segmenter: vocabularies from the corpus, embeddings pretrained on raw text, the network fitted
+with best-on-dev selection."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+from collections import Counter
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+
+from zhtagger.config import config_dict
+from zhtagger.core.training import FitResult, TrainConfig, fit
+from zhtagger.tasks.segment.config import SegmenterConfig
+from zhtagger.tasks.segment.data import Encoded, encode_training, training_pieces
+from zhtagger.tasks.segment.network import SegmenterNet, build_net
+from zhtagger.tasks.segment.predictor import Segmenter
+from zhtagger.text.corpus import Corpus, Format, as_corpus, hold_out, normalize, read_text_lines
+from zhtagger.text.lexicon import N_FEATURES, jackknifed_features
+from zhtagger.text.vocab import UNKNOWN_ID, Vocabulary, bigrams
+
+logger = logging.getLogger(__name__)
+
+Data = str | os.PathLike | Corpus | Sequence[Sequence[str]]
+
+
+def train_segmenter(
+    train: Data,
+    dev: Data | None = None,
+    save_dir: str | os.PathLike | None = None,
+    config: SegmenterConfig | None = None,
+    train_config: TrainConfig | None = None,
+    format: Format | str = Format.WORDS,
+    cache_dir: str | os.PathLike | None = None,
+) -> tuple[Segmenter, FitResult]:
+    """Train a segmenter on segmented sentences (a file in ``format``, a :class:`Corpus`, or lists of words);
+    select on ``dev`` F1 (without ``dev``, the last 5% of ``train`` is held out). With ``config.pos`` the
+    training corpus must have POS tags (``Corpus.pos``), learnt alongside. With ``save_dir``, the best model is
+    saved there (``save_dir/model``) with history.json and curve.png; ``cache_dir`` keeps the encoded corpus."""
+    config = config or SegmenterConfig()
+    train_config = train_config or TrainConfig(epochs=10, lr=2e-3)
+    sentences, pos, dev_sentences, config = split_training_data(train, dev, config, format)
+    pieces, piece_pos, piece_sentence = training_pieces(sentences, pos, config.max_chars)
+    texts = ["".join(piece) for piece in pieces]
+    # raw text: whitespace removed, so segmented corpora serve as raw text too
+    raw_texts = [text for path in config.pretrain for line in read_text_lines(path) if (text := "".join(line.split()))]
+    bigram_counts = Counter(pair for text in texts + raw_texts for pair in bigrams(normalize(text)))
+    torch.manual_seed(train_config.seed)
+    segmenter = new_segmenter(config, texts + raw_texts, bigram_counts, sentences)
+    segmenter.record = {"train": config_dict(train_config), "extra": {"train_sentences": len(sentences)}}
+    if config.pretrain or config.pretrain_self:  # the training text is always part of the pretraining text
+        pretrain_embeddings(segmenter, texts + raw_texts, train_config.seed)
+    cache_key = (segmenter.chars.to_text(), segmenter.bigrams.to_text(),
+                 config.lexicon if config.lexicon_dim else "none")
+    encoded = encode_training(segmenter.encode, pieces, piece_pos, config.pos_tags, cache_key, cache_dir)
+    if config.lexicon_is_training_words:  # the last channel, recomputed block by block: see jackknifed_features
+        encoded.ids[:, -1] = jackknifed_features(sentences, texts, np.array(piece_sentence))
+    if config.bigram_dim and config.bigram_unk:
+        alpha = set_unknown_bigram_chances(segmenter, encoded, bigram_counts, dev_sentences)
+        segmenter.config = config = dataclasses.replace(config, bigram_unk=alpha)  # the model keeps the a used
+    logger.info("training on %d pieces, %d characters; %d chars, %d bigrams in the vocabularies",
+                len(encoded), len(encoded.tags), len(segmenter.chars), len(segmenter.bigrams))
+
+    def evaluate(net: SegmenterNet) -> dict[str, float]:
+        result = segmenter.evaluate(dev_sentences)
+        return {name: result.metrics[name] for name in ("f1", "precision", "recall", "oov_recall")}
+
+    result = fit(segmenter.net, lambda generator: encoded.batches(config.batch_size, generator), SegmenterNet.loss,
+                 train_config, evaluate, "f1", save_dir, segmenter.save)
+    return segmenter, result
+
+
+def split_training_data(train: Data, dev: Data | None, config: SegmenterConfig, format: Format | str
+                        ) -> tuple[list[list[str]], list[list[str]] | None, list[list[str]], SegmenterConfig]:
+    """(training sentences, their POS tags when ``config.pos``, dev sentences, the config with the POS tags
+    found); without ``dev``, the end of ``train`` is held out."""
+    corpus = as_corpus(train, format)
+    sentences, pos = corpus.sentences, corpus.pos if config.pos else None
+    if config.pos:
+        if pos is None:
+            raise ValueError(f"{corpus.path or 'the training data'} has no POS tags to learn (pos): give a "
+                             "word/POS file (format pos) or CoNLL with a UPOS tag on every word")
+        if len(pos) != len(sentences) or any(len(t) != len(s) for s, t in zip(sentences, pos, strict=False)):
+            raise ValueError("the training corpus needs one POS tag for every word")
+        config = dataclasses.replace(config, pos_tags=tuple(sorted({tag for row in pos for tag in row})))
+    if dev is not None:
+        return sentences, pos, as_corpus(dev, format).sentences, config
+    sentences, dev_sentences = hold_out(sentences)
+    return sentences, None if pos is None else hold_out(pos)[0], dev_sentences, config
+
+
+def new_segmenter(config: SegmenterConfig, texts: list[str], bigram_counts: Counter,
+                  sentences: list[list[str]]) -> Segmenter:
+    """An untrained segmenter whose vocabularies are built from ``texts`` (and their bigram counts)."""
+    chars = Vocabulary.build(Counter(normalize("".join(texts))), config.min_char_count)
+    bigram_vocab = Vocabulary.build(bigram_counts, config.min_bigram_count) if config.bigram_dim else Vocabulary([])
+    net = build_net(config, len(chars), len(bigram_vocab), N_FEATURES)
+    return Segmenter(net, config, chars, bigram_vocab, {word for sentence in sentences for word in sentence})
+
+
+def set_unknown_bigram_chances(segmenter: Segmenter, encoded: Encoded, bigram_counts: Counter,
+                               dev_sentences: list[list[str]]) -> float:
+    """Set ``encoded.unknown`` from the segmenter's ``bigram_unk`` (a number, or "auto": matched to the dev
+    text's share of unknown bigrams); returns the ``a`` used."""
+    tokens = segmenter.bigrams.tokens
+    counts = np.array([0, 0] + [bigram_counts[token] for token in tokens[2:]], dtype=np.float64)
+    seen = counts[encoded.ids[:, 1]]  # 0 where the bigram is unknown already
+    alpha = segmenter.config.bigram_unk
+    if alpha == "auto":
+        dev_ids = segmenter.encode(["".join(sentence) for sentence in dev_sentences]).ids[:, 1]
+        alpha = matching_unk_alpha(seen, float(np.mean(dev_ids == UNKNOWN_ID)))
+    encoded.unknown = np.where(seen > 0, alpha / (alpha + seen), 0.0)
+    logger.info("bigram-unk %.3f: %.1f%% of training bigrams unknown (%.1f%% with the random ones)",
+                alpha, 100 * np.mean(seen == 0), 100 * np.mean((seen == 0) + encoded.unknown))
+    return alpha
+
+
+def matching_unk_alpha(seen: np.ndarray, target: float) -> float:
+    """The ``a`` for which bigrams read as unknown with probability a / (a + count) -- and those never seen
+    often enough to be in the vocabulary (count 0 here) -- make up ``target`` of the training bigrams."""
+    unknown = float(np.mean(seen == 0))
+    if target <= unknown:
+        return 0.0
+    known = seen[seen > 0]
+
+    def rate(alpha: float) -> float:
+        return unknown + float(np.sum(alpha / (alpha + known))) / len(seen)
+
+    low, high = 0.0, 1.0
+    while rate(high) < target and high < 1e9:  # rate -> 1 as alpha grows, so a bracket exists
+        high *= 2
+    for _ in range(60):  # bisection: the rate grows with alpha
+        middle = (low + high) / 2
+        low, high = (low, middle) if rate(middle) >= target else (middle, high)
+    return high
+
+
+def pretrain_embeddings(segmenter: Segmenter, texts: list[str], seed: int) -> None:
+    """Skip-gram character and bigram vectors from ``texts`` into the network's embedding tables."""
+    from zhtagger.core.pretrain import initialise
+
+    tables = segmenter.net.core.embeddings
+    streams = [segmenter.chars.ids(normalize(text)) for text in texts]
+    logger.info("pretrained %d character vectors", initialise(tables[0], streams, seed))
+    if segmenter.config.bigram_dim:
+        streams = [segmenter.bigrams.ids(bigrams(normalize(text))) for text in texts]
+        logger.info("pretrained %d bigram vectors", initialise(tables[1], streams, seed))

@@ -1,0 +1,79 @@
+"""Cutting raw text into what the model sees and what it must not break.
+
+Whitespace runs, URLs and e-mail addresses become tokens of their own; everything between them goes to the
+model. Inside model text, runs of Latin letters and of numbers (decimals, percentages, full-width forms) are
+kept whole by constraining the decoder: no word boundary may fall inside such a run, though the run may
+join neighbouring characters (``1998年`` is one word in the PKU standard).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from enum import Enum
+
+import numpy as np
+
+from zhtagger.text.tags import B, E, M, S
+
+
+class Kind(str, Enum):
+    SPACE = "space"  # a whitespace run, kept as a token
+    WHOLE = "whole"  # a URL or e-mail address, kept as one token
+    MODEL = "model"  # text the model segments
+
+
+_NOT_URL = r"\s\u3000-\u303f\u4e00-\u9fff\uff01-\uff0f\uff1a-\uff20"
+SPANS = re.compile(
+    rf"(?P<space>\s+)"
+    rf"|(?P<url>(?:[A-Za-z][A-Za-z0-9+.-]*://|www\.)[^{_NOT_URL}]+)"
+    rf"|(?P<email>[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)"
+)
+KEEP_TOGETHER = re.compile(
+    r"[0-9０-９]+(?:[.．,，:：][0-9０-９]+)*[%％‰]?"  # 3.14, 1,000, 15:06, 50%, ５０％
+    r"|[A-Za-zＡ-Ｚａ-ｚ]+(?:['’.-][A-Za-zＡ-Ｚａ-ｚ]+)*"  # iPhone, don't, e-mail
+)
+TRAILING_PUNCT = ".,;:!?)]}'\""
+
+
+def split_spans(text: str) -> Iterator[tuple[int, int, Kind]]:
+    """(start, end, kind) spans covering ``text`` exactly, in order."""
+    position = 0
+    for match in SPANS.finditer(text):
+        start, end = match.span()
+        if match.lastgroup == "url":
+            end = start + len(match.group().rstrip(TRAILING_PUNCT)) or end  # "see http://x.cn." -> "http://x.cn"
+        if start > position:
+            yield position, start, Kind.MODEL
+        yield start, end, Kind.SPACE if match.lastgroup == "space" else Kind.WHOLE
+        position = end
+        if end < match.end():
+            yield end, match.end(), Kind.MODEL
+            position = match.end()
+    if position < len(text):
+        yield position, len(text), Kind.MODEL
+
+
+def allowed_tags(text: str, words: Iterable[tuple[int, int]] = ()) -> np.ndarray | None:
+    """(len(text), 4) bool: the tags each character may take, or None when nothing is constrained.
+
+    Runs of letters or digits may not contain a word boundary; each (start, end) in ``words`` must be a word
+    of its own (B M* E, or S).
+    """
+    allowed = None
+    for start, end in [match.span() for match in KEEP_TOGETHER.finditer(text)]:
+        if end - start < 2:
+            continue
+        allowed = np.ones((len(text), 4), dtype=bool) if allowed is None else allowed
+        allowed[start, [E, S]] = False  # the run's first character does not end a word
+        allowed[start + 1 : end - 1] = [False, True, False, False]  # inside: only M
+        allowed[end - 1, [B, S]] = False  # its last character does not begin one
+    for start, end in words:
+        allowed = np.ones((len(text), 4), dtype=bool) if allowed is None else allowed
+        allowed[start:end] = False
+        if end - start == 1:
+            allowed[start, S] = True
+        else:
+            allowed[start, B] = allowed[end - 1, E] = True
+            allowed[start + 1 : end - 1, M] = True
+    return allowed

@@ -1,0 +1,107 @@
+"""Words <-> BMES tags, the BMES transition rules written once as a table, and Viterbi decoding under them.
+
+B begins a multi-character word, M continues it, E ends it, S is a single-character word.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+TAGS = ("B", "M", "E", "S")
+TAG_INDEX = {tag: index for index, tag in enumerate(TAGS)}
+B, M, E, S = range(4)
+
+# ALLOWED[previous][next]: B and M are followed by M or E; E and S by B or S.
+ALLOWED = (
+    (False, True, True, False),  # after B
+    (False, True, True, False),  # after M
+    (True, False, False, True),  # after E
+    (True, False, False, True),  # after S
+)
+ALLOWED_START = (True, False, False, True)  # a sentence starts with B or S
+ALLOWED_END = (False, False, True, True)  # and ends with E or S
+
+
+def word_tags(length: int) -> list[int]:
+    """Tag ids of one word of ``length`` characters."""
+    if length == 1:
+        return [S]
+    return [B] + [M] * (length - 2) + [E]
+
+
+def words_to_tags(words: Sequence[str]) -> list[int]:
+    """['我', '爱', '北京'] -> [S, S, B, E] (tag ids, one per character)."""
+    tags: list[int] = []
+    for word in words:
+        if not word:
+            raise ValueError("words must be non-empty strings")
+        tags.extend(word_tags(len(word)))
+    return tags
+
+
+def joint_tags(words: Sequence[str], pos: Sequence[str], pos_index: dict[str, int]) -> list[int]:
+    """Joint (BMES, POS) tag ids, ``bmes * len(pos_index) + pos``: ['北京'], ['ns'] -> [B * n + ns, E * n + ns]."""
+    labels = [pos_index[label] for word, label in zip(words, pos, strict=True) for _ in word]
+    return [tag * len(pos_index) + label for tag, label in zip(words_to_tags(words), labels, strict=True)]
+
+
+def tags_to_words(chars: str | Sequence[str], tags: Sequence[int] | np.ndarray) -> list[str]:
+    """Cut ``chars`` into words after every E or S tag (and at the end). Never drops a character.
+
+    Any tag sequence is accepted; an illegal one (from greedy decoding, say) is read leniently: a word ends
+    after E or S, or before B or S.
+    """
+    text = chars if isinstance(chars, str) else "".join(chars)
+    tags = np.asarray(tags)
+    if len(text) != len(tags):
+        raise ValueError(f"need one tag per character; got {len(text)} characters and {len(tags)} tags")
+    closes, opens = (tags == E) | (tags == S), (tags == B) | (tags == S)
+    edges = [0, *(np.flatnonzero(closes[:-1] | opens[1:]) + 1).tolist(), len(text)] if len(text) else [0]
+    return [text[a:b] for a, b in zip(edges, edges[1:], strict=False)]
+
+
+def is_legal(tags: Sequence[int]) -> bool:
+    """Whether ``tags`` obeys the BMES rules (an empty sequence is legal)."""
+    if not tags:
+        return True
+    if not (ALLOWED_START[tags[0]] and ALLOWED_END[tags[-1]]):
+        return False
+    return all(ALLOWED[a][b] for a, b in zip(tags, tags[1:], strict=False))
+
+
+IMPOSSIBLE = -1e4  # the score of a forbidden tag: finite, so sums never become NaN
+RULES = (ALLOWED, ALLOWED_START, ALLOWED_END)
+
+
+def bmes_viterbi(emissions: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """:func:`viterbi` under the BMES rules alone, in numpy: the fast path for inference.
+
+    emissions (B, T, 4) per-step scores (IMPOSSIBLE where a tag is forbidden), lengths (B,) -> tags (B, T), 0 at
+    padded steps. Under the rules only two states matter: the best path ending in a closed word (E or S) and
+    the best ending inside an open one (B or M); B and S follow the first, M and E the second. So each step is
+    a few vector operations over the batch, and the backpointers are two bits.
+    """
+    batch, steps, _ = emissions.shape
+    scores = np.ascontiguousarray(emissions.transpose(1, 2, 0), dtype=np.float32)  # (T, 4, B): one row a step
+    padded = np.arange(steps)[:, None] >= lengths[None, :]  # (T, B)
+    scores[:, :S][np.broadcast_to(padded[:, None, :], (steps, S, batch))] = IMPOSSIBLE
+    scores[:, S][padded] = 0  # past its end a row goes on with S, which also makes it end in E or S
+    closed_from_open = np.empty((steps, batch), dtype=bool)  # E (from B/M) beat S (from E/S)
+    open_from_open = np.empty((steps, batch), dtype=bool)  # M (from B/M) beat B (from E/S)
+    closed, opened = scores[0, S].copy(), scores[0, B].copy()  # a sentence starts with S or B
+    closed_from_open[0] = open_from_open[0] = False
+    for t in range(1, steps):
+        step = scores[t]
+        to_e, to_s = opened + step[E], closed + step[S]
+        to_m, to_b = opened + step[M], closed + step[B]
+        closed_from_open[t], open_from_open[t] = to_e > to_s, to_m > to_b
+        closed, opened = np.maximum(to_e, to_s), np.maximum(to_m, to_b)
+    tags = np.empty((steps, batch), dtype=np.int64)
+    is_open = np.zeros(batch, dtype=bool)  # the last tag closes a word
+    for t in range(steps - 1, -1, -1):
+        tags[t] = np.where(is_open, np.where(open_from_open[t], M, B), np.where(closed_from_open[t], E, S))
+        is_open = np.where(is_open, open_from_open[t], closed_from_open[t])
+    tags[padded] = 0
+    return tags.T
