@@ -1,6 +1,7 @@
-"""How far one text travels from ``zhtagger.lcut`` to the decoder, and one training file from the command line
-to the first batch of tensors: the zhtagger modules ("rooms") and functions entered on the way, and the
-conversions between numpy arrays, torch tensors and Python lists made by zhtagger's own code.
+"""How far one text travels from ``zhtagger.lcut`` to the decoder, and one training file from the command's
+handler (``zhtagger train segment``) to the first batch of tensors in the network: the zhtagger modules
+("rooms") and functions entered on the way, and the conversions between numpy arrays, torch tensors and
+Python lists made by zhtagger's own code.
 
     python scripts/trace_walk.py [--json results/walk.json]
 
@@ -11,6 +12,7 @@ Counts come from ``sys.setprofile``: every Python call into a zhtagger module, a
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import sys
 import tempfile
@@ -21,21 +23,25 @@ CONVERSIONS = {"from_numpy", "numpy", "tolist", "as_tensor", "tensor", "asarray"
 
 
 class Walk:
-    """Records the zhtagger functions entered and the conversions they make until ``stop_at`` is entered."""
+    """Records the zhtagger functions entered, and the conversions they make, from the first call of
+    ``start_at`` (a function's qualified name; from the start when None) until ``stop_at`` is entered. Module
+    and class bodies run by imports are not counted."""
 
-    def __init__(self, stop_at: str | None = None) -> None:
+    def __init__(self, start_at: str | None = None, stop_at: str | None = None) -> None:
         self.modules: dict[str, None] = {}  # in the order first entered
         self.functions: set[str] = set()
         self.conversions: Counter[str] = Counter()
-        self.stop_at = stop_at
-        self.stopped = False
+        self.start_at, self.stop_at = start_at, stop_at
+        self.started, self.stopped = start_at is None, False
 
     def __call__(self, frame, event, arg) -> None:
-        if self.stopped:
-            return
         module = frame.f_globals.get("__name__", "")
-        if not module.startswith("zhtagger"):
+        if self.stopped or not module.startswith("zhtagger") or ran_by_import(frame):
             return
+        if not self.started:
+            self.started = event == "call" and frame.f_code.co_qualname == self.start_at
+            if not self.started:
+                return
         if event == "call":
             self.modules.setdefault(module)
             self.functions.add(f"{module}.{frame.f_code.co_qualname}")
@@ -47,6 +53,14 @@ class Walk:
     def summary(self) -> dict:
         return {"modules": len(self.modules), "functions": len(self.functions), "module_path": list(self.modules),
                 "conversions": dict(self.conversions), "conversion_calls": sum(self.conversions.values())}
+
+
+def ran_by_import(frame) -> bool:
+    """Module and class bodies (no locals of their own), what they call directly (module-level
+    comprehensions), and the methods ``dataclasses`` writes: code that runs because a module is imported."""
+    code, caller = frame.f_code, frame.f_back
+    return (not code.co_flags & inspect.CO_NEWLOCALS or "__create_fn__" in code.co_qualname
+            or (caller is not None and caller.f_code.co_name == "<module>"))
 
 
 def trace(walk: Walk, run) -> dict:
@@ -74,7 +88,7 @@ def walk_training() -> dict:
         corpus.write_text("".join(" ".join(words[i:] + words[:i]) + "\n" for i in range(40)), encoding="utf-8")
         argv = ["train", "segment", "--train", str(corpus), "--out", str(Path(tmp) / "run"), "--epochs", "1",
                 "--hidden", "8", "--char-dim", "8", "--bigram-dim", "8", "-q"]
-        return trace(Walk(stop_at="SequenceTagger.forward"), lambda: main(argv))
+        return trace(Walk(start_at="run_train_segment", stop_at="SequenceTagger.forward"), lambda: main(argv))
 
 
 def main() -> None:

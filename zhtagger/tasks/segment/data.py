@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,20 +64,30 @@ class Encoded:
             ids[draws < self.unknown, 1] = UNKNOWN_ID
         return [self.batch(rows, ids) for rows in length_bucketed(self.lengths(), batch_size, generator)]
 
-    def prediction_batches(self, batch_chars: int) -> list[tuple[np.ndarray, Batch, torch.Tensor | None]]:
-        """(sentence numbers, batch, allowed tags (B, T, 4) or None) covering every non-empty sentence, longest
-        first, each batch holding about ``batch_chars`` padded characters."""
+    def prediction_batches(self, batch_chars: int) -> Iterator[PredictionBatch]:
+        """Batches covering every non-empty sentence, longest first, each holding about ``batch_chars`` padded
+        characters."""
         lengths = self.lengths()
         order = np.argsort(-lengths, kind="stable")
         order = order[lengths[order] > 0]
-        batches, start = [], 0
+        start = 0
         while start < len(order):
             size = max(1, batch_chars // int(lengths[order[start]]))
             rows = order[start : start + size]
-            allowed = None if self.allowed is None else torch.from_numpy(self.padded(self.allowed, rows, True))
-            batches.append((rows, self.batch(rows), allowed))
+            allowed = None if self.allowed is None else self.padded(self.allowed, rows, True)
+            yield PredictionBatch(rows, self.padded(self.ids, rows, 0), lengths[rows], allowed)
             start += size
-        return batches
+
+
+@dataclass
+class PredictionBatch:
+    """Sentences to tag, as numpy arrays: the network gets ``inputs`` and ``lengths`` as tensors, the decoder
+    ``lengths`` and ``allowed`` as they are."""
+
+    rows: np.ndarray  # (B,) sentence numbers in the Encoded
+    inputs: np.ndarray  # (B, T, K) input ids, 0 at padding
+    lengths: np.ndarray  # (B,)
+    allowed: np.ndarray | None  # (B, T, 4) bool, the tags each character may take
 
 
 def training_pieces(sentences: list[list[str]], pos: list[list[str]] | None, max_chars: int

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 from torch import Tensor, nn
 
 from zhtagger.core.crf import CRF, greedy
-from zhtagger.core.model import SequenceTagger, TaggerConfig
+from zhtagger.core.model import SequenceTagger, TaggerConfig, length_mask
 from zhtagger.core.training import Batch
 from zhtagger.tasks.segment.config import Decoder, SegmenterConfig
 from zhtagger.text.tags import IMPOSSIBLE, RULES, TAGS, bmes_viterbi
@@ -43,18 +44,21 @@ class SegmenterNet(nn.Module):
         logits = self.core(batch.inputs, batch.lengths)  # (B, T, 4 * n_pos)
         return nn.functional.cross_entropy(logits[mask], batch.targets[mask])
 
-    def decode(self, logits: Tensor, mask: Tensor, decoder: Decoder, allowed: Tensor | None = None) -> Tensor:
-        """(B, T, 4) logits -> (B, T) tag ids."""
+    def decode(self, logits: Tensor, lengths: np.ndarray, decoder: Decoder, allowed: np.ndarray | None = None
+               ) -> np.ndarray:
+        """(B, T, 4) logits, (B,) lengths and optionally (B, T, 4) allowed tags -> (B, T) tag ids."""
+        if decoder is Decoder.VITERBI:
+            # the rules alone: per-step log-normalisers are the same for every path, so raw logits decode alike
+            emissions = logits.float().cpu().numpy()
+            emissions = emissions if allowed is None else np.where(allowed, emissions, IMPOSSIBLE)
+            return bmes_viterbi(emissions, lengths)
+        mask = length_mask(torch.from_numpy(lengths), logits.size(1)).to(logits.device)
+        allowed = None if allowed is None else torch.from_numpy(allowed).to(logits.device)
         if decoder is Decoder.GREEDY:
-            return greedy(logits if allowed is None else logits.masked_fill(~allowed, -1e4), mask)
-        if decoder is Decoder.CRF:
-            if self.crf is None:
-                raise ValueError("this model was not trained with a CRF; decode with viterbi or greedy")
-            return self.crf.decode(logits, mask, allowed)
-        # the rules alone: per-step log-normalisers are the same for every path, so raw logits decode alike
-        emissions = logits if allowed is None else logits.masked_fill(~allowed, IMPOSSIBLE)
-        tags = bmes_viterbi(emissions.float().cpu().numpy(), mask.sum(1).cpu().numpy())
-        return torch.from_numpy(tags).to(logits.device)
+            return greedy(logits if allowed is None else logits.masked_fill(~allowed, IMPOSSIBLE), mask).cpu().numpy()
+        if self.crf is None:
+            raise ValueError("this model was not trained with a CRF; decode with viterbi or greedy")
+        return self.crf.decode(logits, mask, allowed).cpu().numpy()
 
 
 def build_net(config: SegmenterConfig, n_chars: int, n_bigrams: int, n_lexicon: int) -> SegmenterNet:

@@ -11,7 +11,6 @@ import torch
 
 from zhtagger.config import config_dict
 from zhtagger.core.checkpoint import load_model, save_model
-from zhtagger.core.model import length_mask
 from zhtagger.evaluation import Evaluation
 from zhtagger.modeldir import ModelDirError, model_config, read_text_file
 from zhtagger.registry import resolve
@@ -94,19 +93,21 @@ class Segmenter(Predictor):
         decoder = Decoder(decoder or self.config.decoder)
         self.net.eval()
         results: list[np.ndarray] = [np.zeros(0, dtype=np.int64)] * len(encoded)
-        for rows, batch, allowed in encoded.prediction_batches(batch_chars):
-            batch = batch.to(self.device)
-            mask = length_mask(batch.lengths, batch.inputs.size(1)).to(self.device)
-            logits = self.net(batch.inputs, batch.lengths).float()
-            allowed = allowed.to(self.device) if allowed is not None else None
-            tags = self.net.decode(logits, mask, decoder, allowed).cpu().numpy()
-            for row, length, row_tags in zip(rows, batch.lengths.tolist(), tags, strict=True):
+        for batch in encoded.prediction_batches(batch_chars):
+            inputs = torch.from_numpy(batch.inputs).to(self.device)  # (B, T, K)
+            logits = self.net(inputs, torch.from_numpy(batch.lengths)).float()  # (B, T, 4)
+            tags = self.net.decode(logits, batch.lengths, decoder, batch.allowed)  # (B, T)
+            for row, length, row_tags in zip(batch.rows, batch.lengths, tags, strict=True):
                 results[row] = row_tags[:length]
         return results
 
     def predict(self, inputs: Sequence[str]) -> list[list[str]]:
         """The tokens of each text (:meth:`lcut_batch`)."""
         return self.lcut_batch(inputs)
+
+    def segment(self, texts: Sequence[str], decoder: Decoder | str | None = None) -> list[list[str]]:
+        """:meth:`lcut_batch` under the name zhtagger 0.1 gave it."""
+        return self.lcut_batch(texts, decoder)
 
     def lcut_batch(self, texts: Sequence[str], decoder: Decoder | str | None = None) -> list[list[str]]:
         """The tokens of each text: words, whitespace runs, URLs and e-mail addresses, so that
