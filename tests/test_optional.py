@@ -56,3 +56,16 @@ def test_the_encoded_corpus_cache_without_datasets_is_a_clear_error(without, tin
     with pytest.raises(MissingDependency, match="the encoded-corpus cache"):
         encode_training(segmenter.encode, [["我", "爱"]], None, (), (), tmp_path / "cache")
     assert len(encode_training(segmenter.encode, [["我", "爱"]], None, (), ())) == 1  # no cache: no datasets
+
+
+def test_the_command_line_names_the_missing_package(without, tiny_segmenter, tiny_corpus, tmp_path, capsys):
+    from zhtagger.cli import main
+
+    _, _, run = tiny_segmenter
+    gold = tmp_path / "gold.txt"
+    gold.write_text("".join("  ".join(s) + "\n" for s in tiny_corpus[1][:5]), encoding="utf-8")
+    without("seqeval", "seqeval.metrics")
+    assert main(["eval", "segment", "--model", str(run), "--gold", str(gold), "--seqeval"]) == 2
+    out, err = capsys.readouterr()
+    assert "--seqeval needs the 'seqeval' package" in err and "pip install 'zhtagger[eval]'" in err
+    assert out == ""  # nothing printed before the error

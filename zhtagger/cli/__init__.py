@@ -9,6 +9,7 @@ import sys
 
 from zhtagger.cli import cloze, cumsum, segment
 from zhtagger.cli.options import EXIT_USAGE
+from zhtagger.optional import MissingDependency
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
                 "eval": segment.run_eval, "score": segment.run_score}
     try:
         return handlers[args.command](args)
-    except (ValueError, OSError) as error:
+    except (ValueError, OSError, MissingDependency) as error:
         print(f"zhtagger: error: {error}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

@@ -159,10 +159,13 @@ def add_eval_parser(commands) -> None:
 
 def run_eval(args: argparse.Namespace) -> int:
     from zhtagger.modeldir import write_text_atomically
+    from zhtagger.optional import require
     from zhtagger.tasks.segment.predictor import Segmenter
     from zhtagger.text.scoring import read_word_list, seqeval_report
     from zhtagger.text.tags import words_to_tags
 
+    if args.seqeval:
+        require("seqeval.metrics", "--seqeval")  # before any output
     segmenter = Segmenter.load(args.model, args.device)
     words = read_word_list(args.words) if args.words else None
     result = segmenter.evaluate(args.gold, args.decoder, words)
