@@ -15,11 +15,25 @@ from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import ClassVar
 
+from zhtagger.config import config_dict
 from zhtagger.evaluation import Evaluation
+from zhtagger.modeldir import model_config
 
 
 class Predictor(ABC):
     task: ClassVar[str]  # the name recorded in config.json
+    record: dict  # how the model was trained: "train" (TrainConfig) and "extra", kept in config.json
+
+    def saved_config(self, core, settings, **extra) -> dict:
+        """config.json for this model: the core's and the task's settings (dataclasses) and its record."""
+        record = getattr(self, "record", None) or {}
+        return model_config(self.task, config_dict(core), config_dict(settings), record.get("train"),
+                            {**record.get("extra", {}), **extra})
+
+    @staticmethod
+    def record_of(config: dict) -> dict:
+        """The record of a model directory's (migrated) config.json."""
+        return {"train": config["train"], "extra": config["extra"]}
 
     @classmethod
     @abstractmethod

@@ -27,10 +27,9 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from zhtagger.config import config_dict
 from zhtagger.core.checkpoint import load_model, save_model
 from zhtagger.evaluation import Evaluation
-from zhtagger.modeldir import model_config, read_text_file
+from zhtagger.modeldir import read_text_file
 from zhtagger.registry import resolve
 from zhtagger.tasks.base import Predictor
 from zhtagger.tasks.cloze.config import ClozeConfig, Unit
@@ -154,9 +153,7 @@ class Cloze(Predictor):
     def save(self, path: str | os.PathLike, half: bool = False, extra_files: dict[str, str] | None = None) -> Path:
         """Save as a model directory; ``half`` stores the weights as float16 (for shipping)."""
         files = {WORDS_FILE: self.words.to_text(), **(extra_files or {})}
-        record = {"train": self.record.get("train"), "extra": {**self.record.get("extra", {}),
-                                                               "unknown_types": self.unknown_types}}
-        config = model_config(TASK, config_dict(self.net.config), config_dict(self.config), **record)
+        config = self.saved_config(self.net.config, self.config, unknown_types=self.unknown_types)
         return save_model(path, self.net, config, files, torch.float16 if half else None)
 
     @classmethod
@@ -165,6 +162,5 @@ class Cloze(Predictor):
         path = resolve(model, TASK)
         net, config = load_model(path, TASK, device, lambda core, _: ClozeNet(core))
         words = Vocabulary.from_text(read_text_file(path, WORDS_FILE))
-        extra = dict(config["extra"])
-        return cls(net, ClozeConfig(**config["settings"]), words, extra.pop("unknown_types", 1),
-                   {"train": config["train"], "extra": extra})
+        return cls(net, ClozeConfig(**config["settings"]), words, config["extra"].get("unknown_types", 1),
+                   cls.record_of(config))

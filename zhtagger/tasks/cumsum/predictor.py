@@ -9,11 +9,9 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from zhtagger.config import config_dict
 from zhtagger.core.checkpoint import load_model, save_model
 from zhtagger.core.model import SequenceTagger
 from zhtagger.evaluation import Evaluation
-from zhtagger.modeldir import model_config
 from zhtagger.registry import resolve
 from zhtagger.tasks.base import Predictor
 from zhtagger.tasks.cumsum.config import CumsumConfig
@@ -52,11 +50,10 @@ class Cumsum(Predictor):
                 for t, p in zip(truth, yhat, strict=True)]
 
     def save(self, path: str | os.PathLike) -> Path:
-        config = model_config(TASK, config_dict(self.net.config), config_dict(self.data), **self.record)
-        return save_model(path, self.net, config)
+        return save_model(path, self.net, self.saved_config(self.net.config, self.data))
 
     @classmethod
     def load(cls, model: str | os.PathLike | None = None, device: str = "cpu") -> Cumsum:
         """A model directory (or a training run's directory) by path; no cumsum model is shipped."""
         net, config = load_model(resolve(model, TASK), TASK, device)
-        return cls(net, CumsumConfig(**config["settings"]), {"train": config["train"], "extra": config["extra"]})
+        return cls(net, CumsumConfig(**config["settings"]), cls.record_of(config))

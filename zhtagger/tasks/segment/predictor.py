@@ -9,10 +9,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from zhtagger.config import config_dict
 from zhtagger.core.checkpoint import load_model, save_model
 from zhtagger.evaluation import Evaluation
-from zhtagger.modeldir import ModelDirError, model_config, read_text_file
+from zhtagger.modeldir import ModelDirError, read_text_file
 from zhtagger.registry import resolve
 from zhtagger.tasks.base import Predictor
 from zhtagger.tasks.segment.config import Decoder, SegmenterConfig
@@ -204,7 +203,7 @@ class Segmenter(Predictor):
         files = {CHARS_FILE: self.chars.to_text(), BIGRAMS_FILE: self.bigrams.to_text(), **(extra_files or {})}
         if train_words or self.config.lexicon_is_training_words:
             files[WORDS_FILE] = "".join(w + "\n" for w in sorted(self.train_words))
-        config = model_config(TASK, config_dict(self.net.config), config_dict(self.config), **self.record)
+        config = self.saved_config(self.net.config, self.config)
         return save_model(path, self.net, config, files, torch.float16 if half else None)
 
     @classmethod
@@ -229,7 +228,7 @@ class Segmenter(Predictor):
         words = read_text_file(path, WORDS_FILE).split("\n") if has_words else []
         return cls(net, settings, Vocabulary.from_text(read_text_file(path, CHARS_FILE)),
                    Vocabulary.from_text(read_text_file(path, BIGRAMS_FILE)), {w for w in words if w},
-                   {"train": config["train"], "extra": config["extra"]})
+                   cls.record_of(config))
 
 
 def inference_dtype(precision: str, device: str) -> torch.dtype:
