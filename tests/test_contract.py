@@ -122,7 +122,7 @@ def test_evaluate_returns_an_evaluation_that_prints_and_serialises(case):
     (lambda d: shutil.rmtree(d), "no model directory at"),
     (lambda d: (d / CONFIG_FILE).unlink(), "config.json is missing"),
     (lambda d: (d / CONFIG_FILE).write_text("{not json"), "not a valid zhtagger model config"),
-    (lambda d: (d / WEIGHTS_FILE).unlink(), "weights.pt is missing"),
+    (lambda d: (d / WEIGHTS_FILE).unlink(), "weights.npz is missing"),
 ])
 def test_a_bad_model_directory_is_a_clear_error(case, tmp_path, damage, message):
     shutil.copytree(case.run / "model", tmp_path / "m")

@@ -62,7 +62,7 @@ def test_missing_weights(tmp_path):
     model = make_model()
     save_model(tmp_path / "m", model, demo_config(model))
     (tmp_path / "m" / WEIGHTS_FILE).unlink()
-    with pytest.raises(ModelDirError, match="weights.pt is missing"):
+    with pytest.raises(ModelDirError, match="weights.npz is missing"):
         load_model(tmp_path / "m")
 
 

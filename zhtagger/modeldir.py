@@ -1,15 +1,17 @@
 """A trained model as a directory: ``config.json`` (format version, task, the core's and the task's settings),
-weights as plain tensors, and any text files a task needs (e.g. a vocabulary). No torch here: reading and
-migrating a model's settings, and the atomic writes every output goes through.
+``weights.npz`` (the network's tensors as plain arrays, read without pickle, so with or without torch), and any
+text files a task needs (e.g. a vocabulary). No torch here: reading and migrating a model's settings and
+weights, and the atomic writes every output goes through.
 
-config.json, format version 2::
+config.json, format version 3::
 
-    {"format_version": 2, "zhtagger_version": ..., "task": "segment" | "cloze" | "cumsum",
+    {"format_version": 3, "zhtagger_version": ..., "task": "segment" | "cloze" | "cumsum",
      "core": {TaggerConfig}, "settings": {the task's config dataclass}, "train": {TrainConfig} or {},
      "extra": {anything else the task keeps}}
 
 Version 1 (zhtagger 0.1.0 before the task contract) kept the core's settings under "model" and everything
-else under "task_config", the task's settings under a key of its own; :func:`migrate` reads it.
+else under "task_config", the task's settings under a key of its own; :func:`migrate` reads it. Versions 1 and
+2 stored the weights as ``weights.pt`` (torch's format), which only an installation with torch reads.
 """
 
 from __future__ import annotations
@@ -19,15 +21,20 @@ import json
 import os
 import shutil
 import tempfile
+import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TextIO
 
-from zhtagger import __version__
+import numpy as np
 
-FORMAT_VERSION = 2
+from zhtagger import __version__
+from zhtagger.optional import require
+
+FORMAT_VERSION = 3
 CONFIG_FILE = "config.json"
-WEIGHTS_FILE = "weights.pt"
+WEIGHTS_FILE = "weights.npz"
+TORCH_WEIGHTS_FILE = "weights.pt"  # versions 1 and 2
 MODEL_SUBDIR = "model"  # a training run's directory keeps its best model here
 V1_SETTINGS_KEY = {"segment": "segmenter", "cloze": "cloze", "cumsum": "data"}
 
@@ -56,7 +63,7 @@ def migrate(config: dict, path: Path) -> dict:
         train = task_config.pop("train", {})
         saved_by = config.get("zhtagger_version", "0.1.0")
         config = dict(model_config(task, config["model"], settings, train, task_config), zhtagger_version=saved_by)
-    return config
+    return dict(config, format_version=FORMAT_VERSION)  # 2 -> 3 changed the weights file alone
 
 
 def read_config(path: str | os.PathLike, task: str | None = None) -> dict:
@@ -83,6 +90,30 @@ def read_config(path: str | os.PathLike, task: str | None = None) -> dict:
     if task is not None and config.get("task") != task:
         raise ModelDirError(f"{path} holds a {config.get('task')!r} model, not a {task!r} model")
     return config
+
+
+def read_weights(path: str | os.PathLike) -> dict[str, np.ndarray]:
+    """The weights of the model directory at ``path`` by name: ``weights.npz``, or the ``weights.pt`` of a
+    version 1 or 2 directory (which needs torch)."""
+    path = Path(path)
+    if (path / WEIGHTS_FILE).is_file():
+        try:
+            with np.load(path / WEIGHTS_FILE, allow_pickle=False) as arrays:
+                return {name: arrays[name] for name in arrays.files}
+        except (OSError, ValueError, zipfile.BadZipFile) as error:
+            raise ModelDirError(f"{path / WEIGHTS_FILE} is not a readable weights file: {error}") from None
+    if (path / TORCH_WEIGHTS_FILE).is_file():
+        torch = require("torch", f"reading {path / TORCH_WEIGHTS_FILE} (a model saved by zhtagger 0.1 or 0.2)")
+        state = torch.load(path / TORCH_WEIGHTS_FILE, map_location="cpu", weights_only=True)
+        return {name: tensor.float().numpy() if tensor.is_floating_point() else tensor.numpy()
+                for name, tensor in state.items()}
+    raise ModelDirError(f"{path} is not a complete zhtagger model directory: {WEIGHTS_FILE} is missing")
+
+
+def write_weights(path: Path, weights: dict[str, np.ndarray]) -> None:
+    """``weights.npz`` in the directory ``path``: plain arrays, no pickle."""
+    with open(path / WEIGHTS_FILE, "wb") as file:
+        np.savez(file, **weights)
 
 
 def model_dir_of(path: str | os.PathLike) -> Path:

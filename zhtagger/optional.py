@@ -1,7 +1,7 @@
 """Optional dependencies, imported when first needed, with an error that names the fix.
 
-Segmenting text needs none of them: matplotlib draws training curves and experiment plots, datasets keeps
-the encoded-corpus cache, seqeval writes tag-level reports.
+Segmenting text needs none of them: torch trains models (and runs them on a GPU), matplotlib draws training
+curves and experiment plots, datasets keeps the encoded-corpus cache, seqeval writes tag-level reports.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from types import ModuleType
 
 # module -> (pip package, zhtagger extra that installs it)
 OPTIONAL = {
+    "torch": ("torch", "train"),
     "matplotlib": ("matplotlib", "plot"),
     "datasets": ("datasets", "train"),
     "seqeval": ("seqeval", "eval"),

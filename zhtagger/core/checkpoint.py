@@ -1,5 +1,5 @@
-"""Weights in and out of a model directory (see :mod:`zhtagger.modeldir` for its layout): the whole
-``state_dict`` as plain tensors, loaded with ``weights_only=True``."""
+"""Torch modules in and out of a model directory (see :mod:`zhtagger.modeldir` for its layout): the whole
+``state_dict`` as plain arrays in ``weights.npz``, which :mod:`zhtagger.core.light` reads without torch."""
 
 from __future__ import annotations
 
@@ -11,7 +11,16 @@ from pathlib import Path
 import torch
 
 from zhtagger.core.model import SequenceTagger, TaggerConfig
-from zhtagger.modeldir import CONFIG_FILE, WEIGHTS_FILE, ModelDirError, read_config, write_atomically
+from zhtagger.modeldir import (
+    CONFIG_FILE,
+    TORCH_WEIGHTS_FILE,
+    WEIGHTS_FILE,
+    ModelDirError,
+    read_config,
+    read_weights,
+    write_atomically,
+    write_weights,
+)
 
 
 def save_model(
@@ -31,9 +40,8 @@ def save_model(
     def fill(tmp: Path) -> None:
         (tmp / CONFIG_FILE).write_text(json.dumps(config, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         state = {name: tensor.detach().cpu() for name, tensor in model.state_dict().items()}
-        if float_dtype is not None:
-            state = {name: t.to(float_dtype) if t.is_floating_point() else t for name, t in state.items()}
-        torch.save(state, tmp / WEIGHTS_FILE)
+        dtype = float_dtype or torch.float32  # numpy has no bfloat16
+        write_weights(tmp, {name: (t.to(dtype) if t.is_floating_point() else t).numpy() for name, t in state.items()})
         for name, text in (text_files or {}).items():
             (tmp / name).write_text(text, encoding="utf-8")
 
@@ -53,17 +61,15 @@ def load_model(
     """
     path = Path(path)
     config = read_config(path, task)
-    weights_path = path / WEIGHTS_FILE
-    if not weights_path.is_file():
-        raise ModelDirError(f"{path} is not a complete zhtagger model directory: {WEIGHTS_FILE} is missing")
+    weights = read_weights(path)
     try:
         core_config = TaggerConfig(**config["core"])
         model = build(core_config, config) if build else SequenceTagger(core_config)
     except (TypeError, ValueError, KeyError) as error:
         raise ModelDirError(f"{path / CONFIG_FILE} has invalid model settings: {error}") from None
-    state = torch.load(weights_path, map_location=device, weights_only=True)
     try:
-        model.load_state_dict(state)
+        model.load_state_dict({name: torch.from_numpy(array) for name, array in weights.items()})
     except RuntimeError as error:
-        raise ModelDirError(f"{weights_path} does not match the model described in {CONFIG_FILE}: {error}") from None
+        file = path / (WEIGHTS_FILE if (path / WEIGHTS_FILE).is_file() else TORCH_WEIGHTS_FILE)
+        raise ModelDirError(f"{file} does not match the model described in {CONFIG_FILE}: {error}") from None
     return model.to(device).eval(), config
