@@ -74,6 +74,17 @@ def same(a, b) -> bool:
     return np.array_equal(a, b) if isinstance(a, np.ndarray) else a == b
 
 
+def close(a, b) -> bool:
+    """Equal up to float32 rounding: probabilities within 1e-4 (relative), everything else exactly."""
+    if isinstance(a, np.ndarray | float):
+        return np.allclose(a, b, rtol=1e-4, atol=1e-6)
+    if isinstance(a, list | tuple):
+        return len(a) == len(b) and all(close(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(close(a[k], b[k]) for k in a)
+    return a == b
+
+
 def test_every_task_has_a_case():
     assert set(TRAINERS) == set(PREDICTORS)
 
@@ -82,15 +93,26 @@ def test_training_writes_a_model_directory_that_loads_as_the_tasks_predictor(cas
     assert isinstance(case.model, Predictor) and isinstance(case.model, predictor_class(case.model.task))
     assert (case.run / "model" / CONFIG_FILE).is_file() and (case.run / "history.json").is_file()
     for path in (case.run, case.run / "model"):  # a run directory or its model directory
-        loaded = zhtagger.load(path)
+        loaded = zhtagger.load(path, engine="torch")
         assert type(loaded) is type(case.model)
         assert same(loaded.predict(case.inputs), case.model.predict(case.inputs))
 
 
+def test_the_numpy_engine_predicts_as_torch_does(case):
+    light = zhtagger.load(case.run)  # numpy: no torch needed
+    assert type(light.net).__module__.endswith(".light")
+    assert close(light.predict(case.inputs), case.model.predict(case.inputs))
+    assert close(light.evaluate(case.gold).metrics, case.model.evaluate(case.gold).metrics)
+
+
 def test_save_then_load_predicts_identically(case, tmp_path):
     case.model.save(tmp_path / "saved")
-    loaded = type(case.model).load(tmp_path / "saved")
+    loaded = type(case.model).load(tmp_path / "saved", engine="torch")
     assert same(loaded.predict(case.inputs), case.model.predict(case.inputs))
+    light = type(case.model).load(tmp_path / "saved", engine="numpy")
+    light.save(tmp_path / "from_numpy")  # the numpy engine saves the same weights
+    assert same(type(case.model).load(tmp_path / "from_numpy", engine="torch").predict(case.inputs),
+                loaded.predict(case.inputs))
     assert json.loads((tmp_path / "saved" / CONFIG_FILE).read_text())["train"]["lr"] == QUICK.lr
     loaded.save(tmp_path / "again")  # what a model was trained with survives a load and a save
     assert read_settings(tmp_path / "again") == read_settings(tmp_path / "saved")

@@ -1,10 +1,22 @@
 import itertools
 
+import numpy as np
 import pytest
 import torch
 
-from zhtagger.core.crf import CRF, IMPOSSIBLE, constraint_scores, greedy, log_partition, sequence_score, viterbi
+from zhtagger.core.crf import CRF, IMPOSSIBLE, constraint_scores, log_partition, sequence_score
+from zhtagger.core.light import viterbi as numpy_viterbi
+from zhtagger.tasks.segment.config import Decoder
+from zhtagger.tasks.segment.light import decode
 from zhtagger.text.tags import RULES, bmes_viterbi, is_legal
+
+
+def viterbi(emissions, mask, transitions, start, end, allowed=None):
+    """The numpy Viterbi on torch test cases (mask -> lengths, allowed -> IMPOSSIBLE scores)."""
+    if allowed is not None:
+        emissions = emissions.masked_fill(~allowed, IMPOSSIBLE)
+    numpy = (emissions, transitions, start, end)
+    return torch.from_numpy(numpy_viterbi(numpy[0].numpy(), mask.sum(1).numpy(), *(t.numpy() for t in numpy[1:])))
 
 
 def brute_force(emissions, length, transitions, start, end):
@@ -75,7 +87,8 @@ def test_allowed_mask_forces_tags():
 def test_crf_nll_is_positive_and_decodes_legally():
     crf = CRF(RULES)
     emissions, lengths, mask, *_ = random_case(2, batch=3, steps=6)
-    tags = crf.decode(emissions, mask)
+    tables = tuple(t.detach().numpy() for t in crf.scores())
+    tags = torch.from_numpy(decode(emissions.numpy(), lengths.numpy(), Decoder.CRF, crf=tables))
     assert crf.nll(emissions, tags, mask) > 0
     for row in range(3):
         assert is_legal(tags[row, : int(lengths[row])].tolist())
@@ -83,7 +96,9 @@ def test_crf_nll_is_positive_and_decodes_legally():
 
 def test_greedy_takes_the_argmax():
     emissions, lengths, mask, *_ = random_case(4)
-    assert torch.equal(greedy(emissions, mask)[mask], emissions.argmax(-1)[mask])
+    tags = decode(emissions.numpy(), lengths.numpy(), Decoder.GREEDY)
+    assert np.array_equal(tags[mask.numpy()], emissions.argmax(-1)[mask].numpy())
+    assert not tags[~mask.numpy()].any()
 
 
 @pytest.mark.parametrize("seed", range(12))

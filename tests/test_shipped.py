@@ -160,10 +160,15 @@ def test_datasets_map_through_lcut_batch():
     assert ds["words"] == zhtagger.lcut_batch(texts)
 
 
-def test_precision_choices(tmp_path):
-    assert Segmenter.load(precision="float32").net.core.output.weight.dtype == torch.float32
+def test_precision_and_engine_choices(tmp_path):
+    assert type(Segmenter.load(precision="float32").net).__name__ == "LightSegmenterNet"  # numpy, float32
+    assert Segmenter.load(engine="torch", precision="float32").net.core.output.weight.dtype == torch.float32
     fast = Segmenter.load(precision="bfloat16")
     assert fast.net.core.output.weight.dtype == torch.bfloat16
     assert fast.lcut("我爱北京天安门") == ["我", "爱", "北京", "天安门"]
     with pytest.raises(ValueError, match="precision must be auto, float32 or bfloat16"):
         Segmenter.load(precision="int8")
+    with pytest.raises(ValueError, match="engine must be auto, numpy or torch"):
+        Segmenter.load(engine="onnx")
+    with pytest.raises(ValueError, match="the numpy engine runs on the CPU in float32"):
+        Segmenter.load(engine="numpy", precision="bfloat16")

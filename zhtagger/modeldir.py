@@ -22,7 +22,7 @@ import os
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TextIO
 
@@ -110,7 +110,23 @@ def read_weights(path: str | os.PathLike) -> dict[str, np.ndarray]:
     raise ModelDirError(f"{path} is not a complete zhtagger model directory: {WEIGHTS_FILE} is missing")
 
 
-def write_weights(path: Path, weights: dict[str, np.ndarray]) -> None:
+def save_model(path: str | os.PathLike, config: dict, weights: Mapping[str, np.ndarray],
+               text_files: Mapping[str, str] | None = None, half: bool = False) -> Path:
+    """Write a model directory at ``path``, atomically: ``config`` (see :func:`model_config`), the network's
+    ``weights`` by name, and a task's text files. ``half`` stores floating-point weights as float16 (half the
+    size, for shipping); readers cast them back to float32."""
+
+    def fill(tmp: Path) -> None:
+        (tmp / CONFIG_FILE).write_text(json.dumps(config, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        write_weights(tmp, {name: array.astype(np.float16) if half and array.dtype.kind == "f" else array
+                            for name, array in weights.items()})
+        for name, text in (text_files or {}).items():
+            (tmp / name).write_text(text, encoding="utf-8")
+
+    return write_atomically(path, fill)
+
+
+def write_weights(path: Path, weights: Mapping[str, np.ndarray]) -> None:
     """``weights.npz`` in the directory ``path``: plain arrays, no pickle."""
     with open(path / WEIGHTS_FILE, "wb") as file:
         np.savez(file, **weights)

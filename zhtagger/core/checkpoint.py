@@ -3,49 +3,28 @@
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+import numpy as np
 import torch
 
+from zhtagger import modeldir
 from zhtagger.core.model import SequenceTagger, TaggerConfig
-from zhtagger.modeldir import (
-    CONFIG_FILE,
-    TORCH_WEIGHTS_FILE,
-    WEIGHTS_FILE,
-    ModelDirError,
-    read_config,
-    read_weights,
-    write_atomically,
-    write_weights,
-)
+from zhtagger.modeldir import CONFIG_FILE, TORCH_WEIGHTS_FILE, WEIGHTS_FILE, ModelDirError, read_config, read_weights
 
 
-def save_model(
-    path: str | os.PathLike,
-    model: torch.nn.Module,
-    config: dict,
-    text_files: Mapping[str, str] | None = None,
-    float_dtype: torch.dtype | None = None,
-) -> Path:
-    """Write ``model`` with its ``config`` (see :func:`zhtagger.modeldir.model_config`) and a task's text files
-    as a model directory at ``path``, atomically.
+def state_arrays(module: torch.nn.Module) -> dict[str, np.ndarray]:
+    """A module's whole ``state_dict`` (a task's own parameters, a CRF say, with the core's) as float32 arrays."""
+    return {name: (t.detach().cpu().float() if t.is_floating_point() else t.detach().cpu()).numpy()
+            for name, t in module.state_dict().items()}
 
-    The whole ``state_dict`` is saved, so a task's own parameters (a CRF, say) travel with the core's.
-    ``float_dtype=torch.float16`` halves the file (shipped models); loading casts back to the model's dtype.
-    """
 
-    def fill(tmp: Path) -> None:
-        (tmp / CONFIG_FILE).write_text(json.dumps(config, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-        state = {name: tensor.detach().cpu() for name, tensor in model.state_dict().items()}
-        dtype = float_dtype or torch.float32  # numpy has no bfloat16
-        write_weights(tmp, {name: (t.to(dtype) if t.is_floating_point() else t).numpy() for name, t in state.items()})
-        for name, text in (text_files or {}).items():
-            (tmp / name).write_text(text, encoding="utf-8")
-
-    return write_atomically(path, fill)
+def save_model(path: str | os.PathLike, module: torch.nn.Module, config: dict,
+               text_files: Mapping[str, str] | None = None, half: bool = False) -> Path:
+    """:func:`zhtagger.modeldir.save_model` for a torch module."""
+    return modeldir.save_model(path, config, state_arrays(module), text_files, half)
 
 
 def load_model(

@@ -11,14 +11,18 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
-from zhtagger.core.training import Batch, length_bucketed
 from zhtagger.tasks.cloze.config import ClozeConfig, Unit
 from zhtagger.text.corpus import Format, read_corpus, read_text_lines
 from zhtagger.text.vocab import Vocabulary
+
+if TYPE_CHECKING:
+    import torch
+
+    from zhtagger.core.training import Batch
 
 MASK = "<mask>"
 MASK_ID = 2  # after <pad> and <unk>
@@ -68,6 +72,12 @@ class Masked:
     word_start: np.ndarray  # (N, T) the step where each token's word starts (words are masked whole)
 
     def batches(self, config: ClozeConfig, generator: torch.Generator) -> list[Batch]:
+        """One epoch of training batches, the words to predict drawn afresh. Training only: torch is imported
+        here, not by predicting."""
+        import torch
+
+        from zhtagger.core.training import Batch, length_bucketed
+
         rng = np.random.default_rng(int(torch.randint(0, 2**31, (1,), generator=generator)))
         noise = np.take_along_axis(rng.random(self.ids.shape), self.word_start, 1)  # one draw a word
         noise = np.where(self.maskable, noise, 2.0)

@@ -89,7 +89,7 @@ def probe_ranks(model: Cloze, probes: Sequence[Probe], batch: int = 256) -> tupl
         chunk = probes[start : start + batch]
         scores = model.scores_at([p.words for p in chunk], [[p.position] for p in chunk])
         for i, (probe, row) in enumerate(zip(chunk, scores, strict=True), start):
-            row = row[0].clone()
+            row = row[0].copy()
             row[model.not_answers()] = -float("inf")  # as in fill: words only
             answer = model.words.index.get(probe.words[probe.position], 1)
             if answer > MASK_ID:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import math
 from functools import partial
 
+import numpy as np
 import torch
 from torch import Tensor, nn
 
+from zhtagger.core.checkpoint import state_arrays
 from zhtagger.core.model import SequenceTagger, TaggerConfig
 from zhtagger.core.training import Batch
 from zhtagger.tasks.cloze.config import ClozeConfig
@@ -33,6 +35,16 @@ class ClozeNet(nn.Module):
         logits = vectors @ self.core.embeddings[0].weight.T + self.bias
         logits[:, [0, MASK_ID]] = -1e4  # never <pad> or <mask> itself; <unk> stands for every rare word
         return logits.log_softmax(-1)
+
+    @torch.inference_mode()
+    def masked_log_probs(self, inputs: np.ndarray, lengths: np.ndarray, where: np.ndarray) -> np.ndarray:
+        """:meth:`masked_scores` for inference, numpy in and out."""
+        device = self.bias.device
+        return self.masked_scores(torch.from_numpy(inputs).to(device), torch.from_numpy(lengths),
+                                  torch.from_numpy(where).to(device)).float().cpu().numpy()
+
+    def weights(self) -> dict[str, np.ndarray]:
+        return state_arrays(self)
 
     def loss(self, batch: Batch) -> Tensor:
         where = batch.targets > 0

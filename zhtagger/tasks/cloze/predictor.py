@@ -24,17 +24,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
-from torch import Tensor
 
-from zhtagger.core.checkpoint import load_model, save_model
+from zhtagger.core.config import TaggerConfig
 from zhtagger.evaluation import Evaluation
-from zhtagger.modeldir import read_text_file
+from zhtagger.modeldir import read_config, read_text_file, read_weights, save_model
 from zhtagger.registry import resolve
 from zhtagger.tasks.base import Predictor
 from zhtagger.tasks.cloze.config import ClozeConfig, Unit
 from zhtagger.tasks.cloze.data import MASK, MASK_ID, is_punctuation, jieba_tokenizer, parse_blank, word_vocabulary
-from zhtagger.tasks.cloze.network import ClozeNet
+from zhtagger.tasks.cloze.light import LightClozeNet
 from zhtagger.text.vocab import Vocabulary
 
 if TYPE_CHECKING:
@@ -49,9 +47,9 @@ class Cloze(Predictor):
 
     task = TASK
 
-    def __init__(self, net: ClozeNet, config: ClozeConfig, words: Vocabulary, unknown_types: int = 1,
+    def __init__(self, net, config: ClozeConfig, words: Vocabulary, unknown_types: int = 1,
                  record: dict | None = None) -> None:
-        self.net = net.eval()
+        self.net = net.eval() if hasattr(net, "eval") else net  # a torch ClozeNet, or its numpy twin
         self.config = config
         self.words = words
         self.unknown_types = max(unknown_types, 1)  # training word types behind <unk>: they share its probability
@@ -59,11 +57,11 @@ class Cloze(Predictor):
         self._tokenizer = None
         self._not_answers = None
 
-    def not_answers(self) -> Tensor:
+    def not_answers(self) -> np.ndarray:
         """Ids never offered as a fill-in: <pad>, <unk>, <mask> and punctuation."""
         if self._not_answers is None:
-            self._not_answers = torch.tensor([i for i, w in enumerate(self.words.tokens)
-                                              if i <= MASK_ID or is_punctuation(w)], dtype=torch.long)
+            self._not_answers = np.array([i for i, w in enumerate(self.words.tokens)
+                                          if i <= MASK_ID or is_punctuation(w)], dtype=np.int64)
         return self._not_answers
 
     def tokenize(self, text: str) -> list[str]:
@@ -83,29 +81,28 @@ class Cloze(Predictor):
             return [word]
         return [p for w in self.tokenize(word) for p in ([w] if w in self.words.index else list(w))]
 
-    @torch.inference_mode()
-    def scores_at(self, sentences: Sequence[Sequence[str]], positions: Sequence[Sequence[int]]) -> list[Tensor]:
+    def scores_at(self, sentences: Sequence[Sequence[str]], positions: Sequence[Sequence[int]]
+                  ) -> list[np.ndarray]:
         """Log-probabilities over the vocabulary (rows, V) at the given positions of each word list, the words
         at those positions replaced by <mask>."""
-        self.net.eval()
-        lengths = torch.tensor([max(len(s), 1) for s in sentences])
-        inputs = torch.zeros(len(sentences), int(lengths.max()), dtype=torch.long)
-        where = torch.zeros_like(inputs, dtype=torch.bool)
+        lengths = np.array([max(len(s), 1) for s in sentences], dtype=np.int64)
+        inputs = np.zeros((len(sentences), int(lengths.max())), dtype=np.int64)
+        where = np.zeros(inputs.shape, dtype=bool)
         for row, (sentence, masked) in enumerate(zip(sentences, positions, strict=True)):
-            inputs[row, : len(sentence)] = torch.from_numpy(self.words.ids(sentence))
+            inputs[row, : len(sentence)] = self.words.ids(sentence)
             inputs[row, list(masked)] = MASK_ID
             where[row, list(masked)] = True
-        scores = self.net.masked_scores(inputs, lengths, where)
-        return list(scores.split([len(p) for p in positions]))
+        scores = self.net.masked_log_probs(inputs, lengths, where)  # (N, V), rows in reading order
+        return np.split(scores, np.cumsum([len(p) for p in positions])[:-1])
 
     def fill(self, text: str, k: int = 5) -> list[tuple[str, float]]:
         """The ``k`` likeliest words for the blank (a character model: characters), with their probabilities."""
         left, right = parse_blank(text)
         before, after = self.tokenize(left), self.tokenize(right)
-        scores = self.scores_at([before + [MASK] + after], [[len(before)]])[0][0].clone()
-        scores[self.not_answers()] = -float("inf")
-        best = scores.topk(min(k, len(self.words) - len(self.not_answers())))
-        return [(self.words.tokens[i], float(p)) for p, i in zip(best.values.exp(), best.indices, strict=True)]
+        scores = self.scores_at([before + [MASK] + after], [[len(before)]])[0][0].copy()
+        scores[self.not_answers()] = -np.inf
+        best = np.argsort(-scores, kind="stable")[: min(k, len(self.words) - len(self.not_answers()))]
+        return [(self.words.tokens[i], float(np.exp(scores[i]))) for i in best]
 
     def rank(self, text: str, candidates: Iterable[str]) -> list[tuple[str, float]]:
         """Candidates for the blank, best first, each with its log-probability (summed over its pieces; an
@@ -130,8 +127,8 @@ class Cloze(Predictor):
             positions = [list(range(len(before), len(before) + len(piece)))
                          for (before, _, _), piece in zip(chunk, pieces, strict=True)]
             for row, piece in zip(self.scores_at(sentences, positions), pieces, strict=True):
-                ids = torch.from_numpy(self.words.ids(piece))
-                totals.append(float(row[torch.arange(len(piece)), ids].sum()) - penalty * int((ids == 1).sum()))
+                ids = self.words.ids(piece)
+                totals.append(float(row[np.arange(len(piece)), ids].sum()) - penalty * int((ids == 1).sum()))
         return totals
 
     def predict(self, inputs: Sequence[str], k: int = 5) -> list[list[tuple[str, float]]]:
@@ -154,13 +151,23 @@ class Cloze(Predictor):
         """Save as a model directory; ``half`` stores the weights as float16 (for shipping)."""
         files = {WORDS_FILE: self.words.to_text(), **(extra_files or {})}
         config = self.saved_config(self.net.config, self.config, unknown_types=self.unknown_types)
-        return save_model(path, self.net, config, files, torch.float16 if half else None)
+        return save_model(path, config, self.net.weights(), files, half)
 
     @classmethod
-    def load(cls, model: str | os.PathLike | None = None, device: str = "cpu") -> Cloze:
-        """The shipped model (no argument), or a model directory by path."""
+    def load(cls, model: str | os.PathLike | None = None, device: str = "cpu", engine: str = "auto") -> Cloze:
+        """The shipped model (no argument), or a model directory by path. ``engine``: "numpy" (no torch
+        needed), "torch" (on ``device``), or "auto" (torch for a GPU, else numpy)."""
+        if engine not in ("auto", "numpy", "torch"):
+            raise ValueError(f"engine must be auto, numpy or torch; got {engine!r}")
         path = resolve(model, TASK)
-        net, config = load_model(path, TASK, device, lambda core, _: ClozeNet(core))
+        config = read_config(path, TASK)
+        if engine == "torch" or str(device) != "cpu":
+            from zhtagger.core.checkpoint import load_model
+            from zhtagger.tasks.cloze.network import ClozeNet
+
+            net, _ = load_model(path, TASK, device, lambda core, _: ClozeNet(core))
+        else:
+            net = LightClozeNet(TaggerConfig(**config["core"]), read_weights(path))
         words = Vocabulary.from_text(read_text_file(path, WORDS_FILE))
         return cls(net, ClozeConfig(**config["settings"]), words, config["extra"].get("unknown_types", 1),
                    cls.record_of(config))

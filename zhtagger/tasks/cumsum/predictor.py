@@ -6,12 +6,11 @@ import os
 from pathlib import Path
 
 import numpy as np
-import torch
-from torch import Tensor
 
-from zhtagger.core.checkpoint import load_model, save_model
-from zhtagger.core.model import SequenceTagger
+from zhtagger.core.config import TaggerConfig
+from zhtagger.core.light import LightTagger
 from zhtagger.evaluation import Evaluation
+from zhtagger.modeldir import read_config, read_weights, save_model
 from zhtagger.registry import resolve
 from zhtagger.tasks.base import Predictor
 from zhtagger.tasks.cumsum.config import CumsumConfig
@@ -23,19 +22,24 @@ TASK = "cumsum"
 class Cumsum(Predictor):
     task = TASK
 
-    def __init__(self, net: SequenceTagger, data: CumsumConfig, record: dict | None = None) -> None:
-        self.net = net.eval()
+    def __init__(self, net, data: CumsumConfig, record: dict | None = None) -> None:
+        self.net = net.eval() if hasattr(net, "eval") else net  # a torch SequenceTagger, or its numpy twin
         self.data = data  # the data settings it was trained with; its length among them
         self.record = record or {}  # how it was trained: "train" (TrainConfig), kept in config.json
 
-    @torch.no_grad()
-    def predict(self, inputs: np.ndarray | Tensor, batch_size: int = 10_000) -> np.ndarray:
+    def predict(self, inputs: np.ndarray, batch_size: int = 10_000) -> np.ndarray:
         """(N, n, 1) values -> (N, n, 1) probabilities that the running sum has reached n / 4."""
-        self.net.eval()
-        x = torch.as_tensor(inputs, dtype=torch.float32)
-        device = next(self.net.parameters()).device
-        chunks = [torch.sigmoid(self.net(part.to(device))).cpu() for part in x.split(batch_size)]
-        return torch.cat(chunks).numpy()
+        x = np.asarray(inputs, dtype=np.float32)
+        logits = [self.logits(x[start : start + batch_size]) for start in range(0, len(x), batch_size)]
+        return 1 / (1 + np.exp(-np.concatenate(logits)))
+
+    def logits(self, x: np.ndarray) -> np.ndarray:
+        if isinstance(self.net, LightTagger):
+            return self.net(x)
+        import torch
+
+        with torch.no_grad():
+            return self.net.eval()(torch.from_numpy(x).to(next(self.net.parameters()).device)).float().cpu().numpy()
 
     def evaluate(self, gold: tuple[np.ndarray, np.ndarray]) -> Evaluation:
         """Per-step and whole-sequence accuracy on ``(x, y)`` (see :func:`~zhtagger.tasks.cumsum.data.generate`)."""
@@ -50,10 +54,26 @@ class Cumsum(Predictor):
                 for t, p in zip(truth, yhat, strict=True)]
 
     def save(self, path: str | os.PathLike) -> Path:
-        return save_model(path, self.net, self.saved_config(self.net.config, self.data))
+        if isinstance(self.net, LightTagger):
+            weights = self.net.arrays
+        else:
+            from zhtagger.core.checkpoint import state_arrays
+
+            weights = state_arrays(self.net)
+        return save_model(path, self.saved_config(self.net.config, self.data), weights)
 
     @classmethod
-    def load(cls, model: str | os.PathLike | None = None, device: str = "cpu") -> Cumsum:
-        """A model directory (or a training run's directory) by path; no cumsum model is shipped."""
-        net, config = load_model(resolve(model, TASK), TASK, device)
+    def load(cls, model: str | os.PathLike | None = None, device: str = "cpu", engine: str = "auto") -> Cumsum:
+        """A model directory (or a training run's directory) by path; no cumsum model is shipped. ``engine``:
+        "numpy" (no torch needed), "torch" (on ``device``), or "auto" (torch for a GPU, else numpy)."""
+        if engine not in ("auto", "numpy", "torch"):
+            raise ValueError(f"engine must be auto, numpy or torch; got {engine!r}")
+        path = resolve(model, TASK)
+        config = read_config(path, TASK)
+        if engine == "torch" or str(device) != "cpu":
+            from zhtagger.core.checkpoint import load_model
+
+            net, _ = load_model(path, TASK, device)
+        else:
+            net = LightTagger(TaggerConfig(**config["core"]), read_weights(path))
         return cls(net, CumsumConfig(**config["settings"]), cls.record_of(config))

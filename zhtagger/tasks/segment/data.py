@@ -7,15 +7,19 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
-from zhtagger.core.training import Batch, length_bucketed
 from zhtagger.optional import require
 from zhtagger.text.corpus import split_long
 from zhtagger.text.tags import joint_tags, words_to_tags
 from zhtagger.text.vocab import UNKNOWN_ID
+
+if TYPE_CHECKING:
+    import torch
+
+    from zhtagger.core.training import Batch
 
 
 @dataclass
@@ -48,8 +52,12 @@ class Encoded:
         return np.where(valid.reshape(valid.shape + (1,) * (array.ndim - 1)), gathered, fill)
 
     def batch(self, rows: np.ndarray, ids: np.ndarray | None = None) -> Batch:
-        """Padded batch of the given sentences: inputs (B, T, K) (from ``ids`` when given, else ``self.ids``),
-        targets (B, T), lengths (B,)."""
+        """Padded training batch of the given sentences: inputs (B, T, K) (from ``ids`` when given, else
+        ``self.ids``), targets (B, T), lengths (B,). Training only: torch is imported here, not by predicting."""
+        import torch
+
+        from zhtagger.core.training import Batch
+
         ids = self.ids if ids is None else ids
         inputs, targets = self.padded(ids, rows, 0), self.padded(self.tags, rows, 0)  # (B, T, K), (B, T)
         return Batch(torch.from_numpy(inputs), torch.from_numpy(targets), torch.from_numpy(self.lengths()[rows]))
@@ -57,6 +65,10 @@ class Encoded:
     def batches(self, batch_size: int, generator: torch.Generator) -> list[Batch]:
         """One shuffled epoch of training batches of similar lengths (see :func:`length_bucketed`), with
         bigrams read as unknown at random when ``unknown`` is set."""
+        import torch
+
+        from zhtagger.core.training import length_bucketed
+
         ids = self.ids
         if self.unknown is not None:
             draws = torch.rand(len(self.unknown), generator=generator, dtype=torch.float64).numpy()

@@ -6,11 +6,12 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from zhtagger.core.crf import CRF, greedy
-from zhtagger.core.model import SequenceTagger, TaggerConfig, length_mask
+from zhtagger.core.checkpoint import state_arrays
+from zhtagger.core.crf import CRF
+from zhtagger.core.model import SequenceTagger, TaggerConfig
 from zhtagger.core.training import Batch
 from zhtagger.tasks.segment.config import Decoder, SegmenterConfig
-from zhtagger.text.tags import IMPOSSIBLE, RULES, TAGS, bmes_viterbi
+from zhtagger.text.tags import RULES, TAGS
 
 
 class SegmenterNet(nn.Module):
@@ -44,21 +45,18 @@ class SegmenterNet(nn.Module):
         logits = self.core(batch.inputs, batch.lengths)  # (B, T, 4 * n_pos)
         return nn.functional.cross_entropy(logits[mask], batch.targets[mask])
 
-    def decode(self, logits: Tensor, lengths: np.ndarray, decoder: Decoder, allowed: np.ndarray | None = None
-               ) -> np.ndarray:
-        """(B, T, 4) logits, (B,) lengths and optionally (B, T, 4) allowed tags -> (B, T) tag ids."""
-        if decoder is Decoder.VITERBI:
-            # the rules alone: per-step log-normalisers are the same for every path, so raw logits decode alike
-            emissions = logits.float().cpu().numpy()
-            emissions = emissions if allowed is None else np.where(allowed, emissions, IMPOSSIBLE)
-            return bmes_viterbi(emissions, lengths)
-        mask = length_mask(torch.from_numpy(lengths), logits.size(1)).to(logits.device)
-        allowed = None if allowed is None else torch.from_numpy(allowed).to(logits.device)
-        if decoder is Decoder.GREEDY:
-            return greedy(logits if allowed is None else logits.masked_fill(~allowed, IMPOSSIBLE), mask).cpu().numpy()
-        if self.crf is None:
-            raise ValueError("this model was not trained with a CRF; decode with viterbi or greedy")
-        return self.crf.decode(logits, mask, allowed).cpu().numpy()
+    @torch.inference_mode()
+    def scores(self, inputs: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        """:meth:`forward` for inference, numpy in and out: ids (B, T, K), lengths (B,) -> (B, T, 4) float32."""
+        device = next(self.parameters()).device
+        return self(torch.from_numpy(inputs).to(device), torch.from_numpy(lengths)).float().cpu().numpy()
+
+    def crf_tables(self) -> tuple[np.ndarray, ...] | None:
+        """The CRF's transition, start and end scores with the BMES rules added, or None without a CRF."""
+        return None if self.crf is None else tuple(t.detach().float().cpu().numpy() for t in self.crf.scores())
+
+    def weights(self) -> dict[str, np.ndarray]:
+        return state_arrays(self)
 
 
 def build_net(config: SegmenterConfig, n_chars: int, n_bigrams: int, n_lexicon: int) -> SegmenterNet:

@@ -7,16 +7,15 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
-import torch
 
-from zhtagger.core.checkpoint import load_model, save_model
+from zhtagger.core.config import TaggerConfig
 from zhtagger.evaluation import Evaluation
-from zhtagger.modeldir import ModelDirError, read_text_file
+from zhtagger.modeldir import ModelDirError, read_config, read_text_file, read_weights, save_model
 from zhtagger.registry import resolve
 from zhtagger.tasks.base import Predictor
 from zhtagger.tasks.segment.config import Decoder, SegmenterConfig
 from zhtagger.tasks.segment.data import Encoded
-from zhtagger.tasks.segment.network import SegmenterNet
+from zhtagger.tasks.segment.light import LightSegmenterNet, decode
 from zhtagger.text.corpus import SPLIT_AFTER, Corpus, normalize
 from zhtagger.text.spans import Kind, allowed_tags, split_spans
 from zhtagger.text.tags import tags_to_words
@@ -43,14 +42,15 @@ def chunk_spans(text: str, start: int, end: int, limit: int) -> Iterator[tuple[i
 
 
 class Segmenter(Predictor):
-    """Cuts text into words with a trained :class:`SegmenterNet`, through one path (:meth:`lcut_batch`) that
-    users, evaluation and the benchmarks share."""
+    """Cuts text into words with a trained network, through one path (:meth:`lcut_batch`) that users,
+    evaluation and the benchmarks share. The network is a torch ``SegmenterNet`` (training, GPUs) or its numpy
+    twin ``LightSegmenterNet`` (no torch needed): either gives scores as numpy arrays, decoded alike."""
 
     task = TASK
 
-    def __init__(self, net: SegmenterNet, config: SegmenterConfig, chars: Vocabulary, bigram_vocab: Vocabulary,
+    def __init__(self, net, config: SegmenterConfig, chars: Vocabulary, bigram_vocab: Vocabulary,
                  train_words: set[str] | None = None, record: dict | None = None) -> None:
-        self.net = net.eval()
+        self.net = net.eval() if hasattr(net, "eval") else net
         self.config = config
         self.chars = chars
         self.bigrams = bigram_vocab
@@ -58,10 +58,6 @@ class Segmenter(Predictor):
         self.record = record or {}  # how it was trained: "train" (TrainConfig) and "extra", kept in config.json
         self.user_dict = UserDictionary()
         self._lexicon = None
-
-    @property
-    def device(self) -> torch.device:
-        return next(self.net.parameters()).device
 
     def lexicon(self):
         """The dictionary behind the lexicon channel: jieba's, or the words the model was trained on."""
@@ -85,17 +81,15 @@ class Segmenter(Predictor):
                      if tags is not None else np.zeros(int(offsets[-1]), dtype=np.int64))
         return Encoded(np.stack(channels, axis=1), flat_tags, offsets)
 
-    @torch.inference_mode()
     def predict_tags(self, encoded: Encoded, decoder: Decoder | str | None = None,
                      batch_chars: int = 20_000) -> list[np.ndarray]:
         """Tag ids for every sentence of ``encoded`` (empty sentences get empty arrays)."""
         decoder = Decoder(decoder or self.config.decoder)
-        self.net.eval()
+        crf = self.net.crf_tables() if decoder is Decoder.CRF else None
         results: list[np.ndarray] = [np.zeros(0, dtype=np.int64)] * len(encoded)
         for batch in encoded.prediction_batches(batch_chars):
-            inputs = torch.from_numpy(batch.inputs).to(self.device)  # (B, T, K)
-            logits = self.net(inputs, torch.from_numpy(batch.lengths)).float()  # (B, T, 4)
-            tags = self.net.decode(logits, batch.lengths, decoder, batch.allowed)  # (B, T)
+            scores = self.net.scores(batch.inputs, batch.lengths)  # (B, T, 4)
+            tags = decode(scores, batch.lengths, decoder, batch.allowed, crf)  # (B, T)
             for row, length, row_tags in zip(batch.rows, batch.lengths, tags, strict=True):
                 results[row] = row_tags[:length]
         return results
@@ -203,24 +197,25 @@ class Segmenter(Predictor):
         files = {CHARS_FILE: self.chars.to_text(), BIGRAMS_FILE: self.bigrams.to_text(), **(extra_files or {})}
         if train_words or self.config.lexicon_is_training_words:
             files[WORDS_FILE] = "".join(w + "\n" for w in sorted(self.train_words))
-        config = self.saved_config(self.net.config, self.config)
-        return save_model(path, self.net, config, files, torch.float16 if half else None)
+        return save_model(path, self.saved_config(self.net.config, self.config), self.net.weights(), files, half)
 
     @classmethod
-    def load(cls, model: str | os.PathLike | None = None, device: str = "cpu", precision: str = "auto") -> Segmenter:
+    def load(cls, model: str | os.PathLike | None = None, device: str = "cpu", precision: str = "auto",
+             engine: str = "auto") -> Segmenter:
         """A shipped model by name (``"pku"``, the default, or ``"ctb"``) or a model directory by path.
 
-        ``precision="auto"`` runs a CPU model in bfloat16 where the CPU computes it natively (AVX512-BF16 or
-        AMX; the LSTM is then about 2.4 times faster, F1 unchanged on the test sets), else in float32; or
-        ask for ``"float32"`` / ``"bfloat16"``.
+        ``engine="numpy"`` runs the network in numpy (float32; torch is never imported), ``"torch"`` in torch
+        on ``device`` with ``precision`` (``"auto"``: bfloat16 on a CPU that computes it natively, AVX512-BF16
+        or AMX, else float32; or ``"float32"`` / ``"bfloat16"``). ``"auto"`` is numpy on the CPU, torch for a
+        GPU or for ``precision="bfloat16"`` (see :func:`choose_engine`).
         """
-        path, dtype = resolve(model, TASK), inference_dtype(precision, device)
-
-        def build(core_config, config) -> SegmenterNet:
-            return SegmenterNet(core_config, use_crf=config["settings"]["decoder"] == Decoder.CRF.value)
-
-        net, config = load_model(path, TASK, device, build)
-        net.to(dtype)
+        path = resolve(model, TASK)
+        engine = choose_engine(engine, device, precision)
+        config = read_config(path, TASK)
+        if engine == "numpy":
+            net = LightSegmenterNet(TaggerConfig(**config["core"]), read_weights(path))
+        else:
+            net = load_torch_net(path, device, precision)
         settings = SegmenterConfig(**config["settings"])
         has_words = (path / WORDS_FILE).is_file()
         if settings.lexicon_is_training_words and not has_words:
@@ -231,7 +226,34 @@ class Segmenter(Predictor):
                    cls.record_of(config))
 
 
-def inference_dtype(precision: str, device: str) -> torch.dtype:
+def load_torch_net(path: Path, device: str, precision: str):
+    from zhtagger.core.checkpoint import load_model
+    from zhtagger.tasks.segment.network import SegmenterNet
+
+    def build(core_config, config) -> SegmenterNet:
+        return SegmenterNet(core_config, use_crf=config["settings"]["decoder"] == Decoder.CRF.value)
+
+    net, _ = load_model(path, TASK, device, build)
+    return net.to(inference_dtype(precision, device))
+
+
+def choose_engine(engine: str, device: str, precision: str) -> str:
+    """``engine`` itself, or for "auto": numpy (no torch imported, float32) on the CPU unless bfloat16 is asked
+    for; torch for a GPU or bfloat16."""
+    if engine not in ("auto", "numpy", "torch"):
+        raise ValueError(f"engine must be auto, numpy or torch; got {engine!r}")
+    if precision not in ("auto", "float32", "bfloat16"):
+        raise ValueError(f"precision must be auto, float32 or bfloat16; got {precision!r}")
+    if engine == "numpy" and (str(device) != "cpu" or precision not in ("auto", "float32")):
+        raise ValueError("the numpy engine runs on the CPU in float32; use engine='torch' for other settings")
+    if engine != "auto":
+        return engine
+    return "torch" if str(device) != "cpu" or precision == "bfloat16" else "numpy"
+
+
+def inference_dtype(precision: str, device: str):
+    import torch
+
     if precision == "auto":
         native = str(device).startswith("cpu") and torch.ops.mkldnn._is_mkldnn_bf16_supported()
         return torch.bfloat16 if native else torch.float32

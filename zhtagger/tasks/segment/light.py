@@ -1,0 +1,65 @@
+"""The segmentation network without torch (the shared core in numpy, see :mod:`zhtagger.core.light`), and the
+decoders every engine's scores go through."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from zhtagger.core.config import TaggerConfig
+from zhtagger.core.light import LightTagger, strip_prefix, viterbi
+from zhtagger.tasks.segment.config import Decoder
+from zhtagger.text.tags import IMPOSSIBLE, RULES, TAGS, bmes_viterbi
+
+CrfTables = tuple[np.ndarray, np.ndarray, np.ndarray]  # transitions (C, C), start (C,), end (C,), rules added
+
+
+class LightSegmenterNet:
+    """:class:`~zhtagger.tasks.segment.network.SegmenterNet` for inference, in numpy (float32)."""
+
+    def __init__(self, core_config: TaggerConfig, weights: Mapping[str, np.ndarray]) -> None:
+        self.config = core_config
+        self.arrays = dict(weights)
+        self.core = LightTagger(core_config, strip_prefix(weights, "core."))
+        self.n_pos = core_config.n_outputs // len(TAGS)
+        crf = strip_prefix(weights, "crf.")
+        rules = [np.where(np.array(table), 0.0, IMPOSSIBLE).astype(np.float32) for table in RULES]
+        self.crf = (tuple(crf[name].astype(np.float32) + rule for name, rule in
+                          zip(("transitions", "start", "end"), rules, strict=True)) if crf else None)
+
+    def scores(self, inputs: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        """Input ids (B, T, K), lengths (B,) -> BMES scores (B, T, 4): the core's outputs, or with POS outputs,
+        log P(BMES tag) summed over the POS tags."""
+        logits = self.core(inputs, lengths)
+        if self.n_pos == 1:
+            return logits
+        joint = logits - logsumexp(logits, -1)
+        return logsumexp(joint.reshape(*joint.shape[:-1], len(TAGS), self.n_pos), -1)[..., 0]
+
+    def crf_tables(self) -> CrfTables | None:
+        return self.crf
+
+    def weights(self) -> dict[str, np.ndarray]:
+        return self.arrays
+
+
+def logsumexp(x: np.ndarray, axis: int) -> np.ndarray:
+    top = x.max(axis, keepdims=True)
+    return top + np.log(np.exp(x - top).sum(axis, keepdims=True))
+
+
+def decode(scores: np.ndarray, lengths: np.ndarray, decoder: Decoder, allowed: np.ndarray | None = None,
+           crf: CrfTables | None = None) -> np.ndarray:
+    """(B, T, 4) BMES scores, (B,) lengths and optionally (B, T, 4) allowed tags -> (B, T) tag ids, 0 at
+    padding. Viterbi obeys the BMES rules alone (per-step log-normalisers are the same for every path, so raw
+    scores decode alike); crf adds the model's learned transitions; greedy takes each step's best tag."""
+    scores = scores if allowed is None else np.where(allowed, scores, IMPOSSIBLE)
+    if decoder is Decoder.VITERBI:
+        return bmes_viterbi(scores, lengths)
+    padded = np.arange(scores.shape[1])[None, :] >= lengths[:, None]
+    if decoder is Decoder.GREEDY:
+        return np.where(padded, 0, scores.argmax(-1))
+    if crf is None:
+        raise ValueError("this model was not trained with a CRF; decode with viterbi or greedy")
+    return viterbi(scores, lengths, *crf)
