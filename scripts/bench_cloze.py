@@ -29,8 +29,7 @@ import numpy as np
 import torch
 
 from zhtagger.config import config_dict
-from zhtagger.core.config import Direction
-from zhtagger.core.training import TrainConfig
+from zhtagger.core.config import Direction, TrainConfig
 from zhtagger.tasks.cloze.config import ClozeConfig, Unit
 from zhtagger.tasks.cloze.data import encode_pieces, jieba_tokenizer, read_sentences, word_vocabulary
 from zhtagger.tasks.cloze.evaluate import make_probes, probe_outcomes, summarise, unigram_baseline

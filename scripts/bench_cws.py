@@ -18,7 +18,7 @@ import logging
 import time
 from pathlib import Path
 
-from zhtagger.core.training import TrainConfig
+from zhtagger.core.config import TrainConfig
 from zhtagger.tasks.segment.config import Decoder, SegmenterConfig
 from zhtagger.tasks.segment.predictor import Segmenter
 from zhtagger.tasks.segment.train import train_segmenter

@@ -5,9 +5,11 @@
 The text is the PKU bakeoff test input repeated 10 times (1.7M characters), segmented line by line the way
 a user does (zhtagger: ``lcut_batch`` over the lines; jieba 0.42: ``lcut`` per line, precise mode, default
 settings). Each configuration runs in a fresh child process, so its load time (import + first ``lcut``)
-and peak RSS are its own. Also measured: a 1 MB line without punctuation, and 2 worker processes. Accuracy
-is each model's PKU test F1 (the shipped models' metrics.json; jieba scored by bench_cws.py's scorer).
-Writes results/speed.json and results/speed.md.
+and peak RSS are its own. zhtagger runs on its numpy engine (the default: float32, no torch imported) with one
+or two BLAS threads, and on torch in float32 and, where the CPU computes it natively, bfloat16. Also measured:
+a 1 MB line without punctuation, and 2 worker processes. Accuracy is each model's PKU test F1 (the shipped
+models' metrics.json, measured in float32; jieba scored by bench_cws.py's scorer). Writes results/speed.json
+and results/speed.md, with the CPU model and the flags that matter.
 """
 
 from __future__ import annotations
@@ -29,13 +31,17 @@ WORDS = "icwb2/gold/pku_training_words.utf8"
 CONFIGS = [
     ("jieba 0.42", "jieba", {}),
     ("jieba 0.42, parallel (2 processes)", "jieba", {"parallel": 2}),
-    ("zhtagger pku (default), 1 thread", "zhtagger", {"model": "pku", "threads": 1}),
-    ("zhtagger pku (default), 2 threads", "zhtagger", {"model": "pku", "threads": 2}),
-    ("zhtagger pku, 2 worker processes", "zhtagger", {"model": "pku", "workers": 2}),
-    ("zhtagger ctb, 2 threads", "zhtagger", {"model": "ctb", "threads": 2}),
-    ("zhtagger pku, one 1 MB line", "zhtagger", {"model": "pku", "threads": 2, "one_line": True}),
+    ("zhtagger pku (default: numpy, float32), 1 thread", "zhtagger", {"model": "pku", "threads": 1}),
+    ("zhtagger pku (default: numpy, float32), 2 threads", "zhtagger", {"model": "pku", "threads": 2}),
+    ("zhtagger pku, torch float32, 2 threads", "zhtagger", {"model": "pku", "threads": 2, "engine": "torch"}),
+    ("zhtagger pku, torch bfloat16, 2 threads", "zhtagger",
+     {"model": "pku", "threads": 2, "engine": "torch", "precision": "bfloat16"}),
+    ("zhtagger pku, numpy, 2 worker processes", "zhtagger", {"model": "pku", "threads": 1, "workers": 2}),
+    ("zhtagger ctb, numpy, 2 threads", "zhtagger", {"model": "ctb", "threads": 2}),
+    ("zhtagger pku, numpy, one 1 MB line", "zhtagger", {"model": "pku", "threads": 2, "one_line": True}),
     ("jieba 0.42, one 1 MB line", "jieba", {"one_line": True}),
 ]
+THREADS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 def peak_rss_mb() -> float:
@@ -66,12 +72,14 @@ def child(tool: str, options: dict, data: Path, repeat: int) -> dict:
         segment = (lambda lines: [jieba.lcut(line) for line in lines]) if not options.get("parallel") else \
             (lambda lines: jieba.lcut("\n".join(lines)))
     else:
-        import torch
-
-        torch.set_num_threads(options.get("threads", 1))
         from zhtagger.tasks.segment.predictor import Segmenter
 
-        model = Segmenter.load(options["model"])
+        if options.get("engine") == "torch":
+            import torch
+
+            torch.set_num_threads(options["threads"])
+        model = Segmenter.load(options["model"], engine=options.get("engine", "auto"),
+                               precision=options.get("precision", "auto"))
         model.lcut("我爱北京天安门")
         if options.get("workers"):
             from zhtagger.tasks.segment.stream import segment_lines
@@ -89,7 +97,7 @@ def child(tool: str, options: dict, data: Path, repeat: int) -> dict:
     if tool == "zhtagger" and not options.get("workers"):
         assert ["".join(t) for t in tokens] == lines  # nothing lost
     return {"load_s": load_seconds, "chars": chars, "seconds": seconds, "chars_per_s": chars / seconds,
-            "peak_rss_mb": peak_rss_mb()}
+            "peak_rss_mb": peak_rss_mb(), "torch_imported": "torch" in sys.modules}
 
 
 def main() -> None:
@@ -105,10 +113,14 @@ def main() -> None:
         return
 
     rows = []
+    native_bf16 = "avx512_bf16" in cpu_flags() or "amx_bf16" in cpu_flags()
     for label, tool, options in CONFIGS:
+        if options.get("precision") == "bfloat16" and not native_bf16:
+            continue  # emulated bfloat16 is slower than float32: not a configuration anyone should run
+        threads = dict.fromkeys(THREADS, str(options["threads"])) if "threads" in options else {}
         output = subprocess.run([sys.executable, __file__, "--data", str(args.data), "--repeat", str(args.repeat),
                                  "--child", json.dumps([tool, options])], capture_output=True, text=True,
-                                env={**os.environ, "PYTHONPATH": str(ROOT)}, check=False)
+                                env={**os.environ, "PYTHONPATH": str(ROOT), **threads}, check=False)
         if output.returncode:
             raise SystemExit(f"{label} failed:\n{output.stderr}")
         row = {"label": label, "tool": tool, **options, **json.loads(output.stdout.strip().splitlines()[-1])}
@@ -133,21 +145,36 @@ def f1_of(row: dict, data: Path) -> float | None:
     return metrics["jieba_test_scores"]["f1"]  # jieba on the same PKU test, scored when the model was trained
 
 
+def cpu_flags() -> set[str]:
+    text = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").is_file() else ""
+    return set(next((line.split(":", 1)[1].split() for line in text.splitlines() if line.startswith("flags")), []))
+
+
 def machine() -> str:
+    import importlib.metadata
     import platform
 
-    import torch
+    import numpy
 
-    return f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, torch {torch.__version__}"
+    text = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").is_file() else ""
+    model = next((line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith("model name")),
+                 platform.processor() or platform.machine())
+    flags = " ".join(flag for flag in ("avx2", "avx512f", "avx512_bf16", "amx_bf16") if flag in cpu_flags())
+    try:
+        torch = f"torch {importlib.metadata.version('torch')}"
+    except importlib.metadata.PackageNotFoundError:
+        torch = "no torch"
+    return f"{model} ({flags}), {os.cpu_count()} CPUs, numpy {numpy.__version__}, {torch}"
 
 
 def table(record: dict) -> str:
     lines = [f"Text: {record['text']}; machine: {record['machine']}.", "",
-             "| configuration | PKU F1 | chars/s | x jieba | load s | peak RSS MB |", "|---|---|---|---|---|---|"]
+             "| configuration | PKU F1 | chars/s | x jieba | load s | peak RSS MB | torch imported |",
+             "|---|---|---|---|---|---|---|"]
     for r in record["rows"]:
         f1 = f"{r['pku_f1'] * 100:.2f}" if r["pku_f1"] is not None else "—"
         lines.append(f"| {r['label']} | {f1} | {r['chars_per_s']:,.0f} | {r['vs_jieba']:.2f} | {r['load_s']:.2f} | "
-                     f"{r['peak_rss_mb']:.0f} |")
+                     f"{r['peak_rss_mb']:.0f} | {'yes' if r['torch_imported'] else 'no'} |")
     return "\n".join(lines) + "\n"
 
 

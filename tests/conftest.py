@@ -1,6 +1,13 @@
+import importlib.util
 import random
 
 import pytest
+
+# An inference-only install (pip install zhtagger, no torch) runs the rest: reading, scoring, the shipped models
+# on the numpy engine, the command line, the layout. These need torch to train or to compare with it.
+NEEDS_TORCH = ["test_model.py", "test_training.py", "test_decoding.py", "test_cumsum.py", "test_cloze.py",
+               "test_segmenter.py", "test_contract.py", "test_modeldir.py", "test_optional.py", "test_light.py"]
+collect_ignore = [] if importlib.util.find_spec("torch") else NEEDS_TORCH
 
 # A made-up lexicon; sentences are random word sequences, so segmenting them needs knowing the words.
 WORDS = [
@@ -21,7 +28,8 @@ def tiny_corpus() -> tuple[list[list[str]], list[list[str]]]:
 
 @pytest.fixture(scope="session")
 def tiny_segmenter(tiny_corpus, tmp_path_factory):
-    from zhtagger.core.training import TrainConfig
+    pytest.importorskip("torch")  # trained here
+    from zhtagger.core.config import TrainConfig
     from zhtagger.tasks.segment.config import SegmenterConfig
     from zhtagger.tasks.segment.train import train_segmenter
 

@@ -7,7 +7,8 @@ import pytest
 import torch
 
 from zhtagger.cli import main
-from zhtagger.core.training import Batch, TrainConfig
+from zhtagger.core.config import TrainConfig
+from zhtagger.core.training import Batch
 from zhtagger.tasks.cloze.config import ClozeConfig, Unit
 from zhtagger.tasks.cloze.data import MASK, MASK_ID, encode_pieces, parse_blank
 from zhtagger.tasks.cloze.evaluate import evaluate_cloze, make_probes, summarise, unigram_baseline

@@ -12,7 +12,7 @@ import pytest
 from conftest import make_sentences
 
 import zhtagger
-from zhtagger.core.training import TrainConfig
+from zhtagger.core.config import TrainConfig
 from zhtagger.evaluation import Evaluation
 from zhtagger.modeldir import CONFIG_FILE, WEIGHTS_FILE, ModelDirError
 from zhtagger.registry import PREDICTORS, predictor_class

@@ -33,8 +33,9 @@ def test_a_missing_optional_package_names_the_fix(without, module, package, extr
 
 
 def test_training_without_matplotlib_skips_the_curve_and_says_why(without, tmp_path, caplog):
+    from zhtagger.core.config import TrainConfig
     from zhtagger.core.model import SequenceTagger, TaggerConfig
-    from zhtagger.core.training import TrainConfig, fit
+    from zhtagger.core.training import fit
     from zhtagger.tasks.cumsum.data import generate, tensor_batches
     from zhtagger.tasks.cumsum.network import bce_loss
 

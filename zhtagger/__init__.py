@@ -32,7 +32,7 @@ _LAZY = {
     "train_cumsum": "zhtagger.tasks.cumsum.train",
     "score": "zhtagger.text.scoring",
     "score_files": "zhtagger.text.scoring",
-    "TrainConfig": "zhtagger.core.training",
+    "TrainConfig": "zhtagger.core.config",
     "TaggerConfig": "zhtagger.core.config",
     "SequenceTagger": "zhtagger.core.model",
 }
@@ -41,6 +41,13 @@ __all__ = ["__version__", *_LAZY]
 
 
 def __getattr__(name: str):
-    if name in _LAZY:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'zhtagger' has no attribute {name!r}")
+    try:
         return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'zhtagger' has no attribute {name!r}")
+    except ModuleNotFoundError as error:  # torch, for training: say which extra brings it
+        from zhtagger.optional import OPTIONAL, missing
+
+        if error.name not in OPTIONAL:
+            raise
+        raise missing(error.name, f"zhtagger.{name}") from None

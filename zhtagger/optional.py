@@ -11,7 +11,7 @@ from types import ModuleType
 
 # module -> (pip package, zhtagger extra that installs it)
 OPTIONAL = {
-    "torch": ("torch", "train"),
+    "torch": ("torch", "train"),  # pip install torch==2.13.0 (the CPU wheel) before zhtagger[train]
     "matplotlib": ("matplotlib", "plot"),
     "datasets": ("datasets", "train"),
     "seqeval": ("seqeval", "eval"),
@@ -27,7 +27,13 @@ def require(module: str, purpose: str) -> ModuleType:
     try:
         return importlib.import_module(module)
     except ImportError:
-        top = module.split(".")[0]
-        package, extra = OPTIONAL[top]
-        raise MissingDependency(f"{purpose} needs the {package!r} package, which is not installed: "
-                                f"pip install {package} (or pip install 'zhtagger[{extra}]')") from None
+        raise missing(module.split(".")[0], purpose) from None
+
+
+def missing(module: str, purpose: str) -> MissingDependency:
+    """The error for an optional ``module`` (a top-level name of :data:`OPTIONAL`) that is not installed."""
+    package, extra = OPTIONAL[module]
+    fix = f"pip install {package} (or pip install 'zhtagger[{extra}]')"
+    if module == "torch":  # the CPU wheel: a plain install of torch fetches the multi-GB CUDA build on Linux
+        fix = "pip install torch==2.13.0 && pip install 'zhtagger[train]' (torch's CPU wheel first)"
+    return MissingDependency(f"{purpose} needs the {package!r} package, which is not installed: {fix}")

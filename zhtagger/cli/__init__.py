@@ -9,7 +9,7 @@ import sys
 
 from zhtagger.cli import cloze, cumsum, segment
 from zhtagger.cli.options import EXIT_USAGE
-from zhtagger.optional import MissingDependency
+from zhtagger.optional import OPTIONAL, MissingDependency, missing
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,6 +41,11 @@ def main(argv: list[str] | None = None) -> int:
         return handlers[args.command](args)
     except (ValueError, OSError, MissingDependency) as error:
         print(f"zhtagger: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except ModuleNotFoundError as error:  # torch, for training: say which extra brings it
+        if error.name not in OPTIONAL:
+            raise
+        print(f"zhtagger: error: {missing(error.name, f'zhtagger {args.command}')}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("zhtagger: interrupted", file=sys.stderr)

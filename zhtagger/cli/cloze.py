@@ -60,7 +60,7 @@ def add_train_parser(tasks) -> None:
 
 
 def run_train_cloze(args: argparse.Namespace) -> int:
-    from zhtagger.core.training import TrainConfig
+    from zhtagger.core.config import TrainConfig
     from zhtagger.tasks.cloze.config import ClozeConfig
     from zhtagger.tasks.cloze.train import as_sentences, selection_metric, train_cloze
 

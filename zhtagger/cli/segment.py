@@ -110,7 +110,7 @@ def add_train_parser(tasks) -> None:
 
 
 def run_train_segment(args: argparse.Namespace) -> int:
-    from zhtagger.core.training import TrainConfig
+    from zhtagger.core.config import TrainConfig
     from zhtagger.tasks.segment.train import train_segmenter
     from zhtagger.text.align import align_corpora, describe_splits
     from zhtagger.text.corpus import read_corpus

@@ -1,7 +1,9 @@
-"""Settings of the shared core (no torch here, so that settings can be read and checked without it)."""
+"""Settings of the shared core and of its training loop (no torch here, so that settings can be read and checked
+without it)."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from enum import Enum
 
@@ -67,3 +69,52 @@ class TaggerConfig:
         if self.direction is Direction.BIDIRECTIONAL and self.merge is Merge.CONCAT:
             return 2 * self.hidden
         return self.hidden
+
+
+class Optimizer(str, Enum):
+    ADAM = "adam"
+    ADAMW = "adamw"
+
+
+@dataclass
+class TrainConfig:
+    epochs: int = 1
+    lr: float = 1e-3
+    optimizer: Optimizer = Optimizer.ADAM
+    weight_decay: float = 0.0
+    clip_norm: float | None = 5.0  # max gradient norm; None turns clipping off
+    lr_decay: float = 1.0  # the learning rate is multiplied by this after every epoch
+    seed: int = 0
+    patience: int | None = None  # stop after this many evaluations without a better dev score
+    eval_every: int | None = None  # also evaluate every N optimiser steps (time-to-accuracy curves)
+    quiet: bool = False
+    device: str = "cpu"  # cpu, cuda or auto
+    resume: bool = False  # continue from out_dir/checkpoint.pt if it exists
+
+    def __post_init__(self) -> None:
+        self.optimizer = parse_enum(Optimizer, self.optimizer, "optimizer")
+        require_positive(self.epochs, "epochs")
+        if not (self.lr > 0 and math.isfinite(self.lr)):
+            raise ValueError(f"lr must be a positive number; got {self.lr!r}")
+        if self.clip_norm is not None and self.clip_norm <= 0:
+            raise ValueError(f"clip_norm must be positive or None; got {self.clip_norm!r}")
+        if not 0 < self.lr_decay <= 1:
+            raise ValueError(f"lr_decay must be in (0, 1]; got {self.lr_decay!r}")
+        for option in ("patience", "eval_every"):
+            if getattr(self, option) is not None:
+                require_positive(getattr(self, option), option)
+        self.device = resolve_device(self.device)
+
+
+def resolve_device(device: str) -> str:
+    if device == "cpu":
+        return device
+    import torch  # a GPU is asked for or looked for
+
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device not in ("cpu", "cuda") and not device.startswith("cuda:"):
+        raise ValueError(f"device must be one of auto, cpu, cuda; got {device!r}")
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise ValueError(f"device {device!r} was asked for but CUDA is not available here; use --device cpu or auto")
+    return device

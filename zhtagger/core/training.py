@@ -10,20 +10,18 @@ from __future__ import annotations
 import copy
 import json
 import logging
-import math
 import os
 import sys
 import time
 from collections.abc import Callable, Iterable, Sized
 from dataclasses import dataclass, field
-from enum import Enum
 from pathlib import Path
 
 import numpy as np
 import torch
 from torch import Tensor, nn
 
-from zhtagger.config import parse_enum, require_positive
+from zhtagger.core.config import Optimizer, TrainConfig
 from zhtagger.core.model import length_mask
 from zhtagger.modeldir import MODEL_SUBDIR
 from zhtagger.optional import MissingDependency, require
@@ -33,11 +31,6 @@ logger = logging.getLogger(__name__)
 HISTORY_FILE = "history.json"
 CURVE_FILE = "curve.png"
 CHECKPOINT_FILE = "checkpoint.pt"
-
-
-class Optimizer(str, Enum):
-    ADAM = "adam"
-    ADAMW = "adamw"
 
 
 @dataclass
@@ -68,46 +61,6 @@ def length_bucketed(lengths: np.ndarray, batch_size: int, generator: torch.Gener
                             for chunk in np.split(order, range(pool, len(order), pool))])
     chunks = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
     return [chunks[i] for i in torch.randperm(len(chunks), generator=generator).tolist()]
-
-
-@dataclass
-class TrainConfig:
-    epochs: int = 1
-    lr: float = 1e-3
-    optimizer: Optimizer = Optimizer.ADAM
-    weight_decay: float = 0.0
-    clip_norm: float | None = 5.0  # max gradient norm; None turns clipping off
-    lr_decay: float = 1.0  # the learning rate is multiplied by this after every epoch
-    seed: int = 0
-    patience: int | None = None  # stop after this many evaluations without a better dev score
-    eval_every: int | None = None  # also evaluate every N optimiser steps (time-to-accuracy curves)
-    quiet: bool = False
-    device: str = "cpu"  # cpu, cuda or auto
-    resume: bool = False  # continue from out_dir/checkpoint.pt if it exists
-
-    def __post_init__(self) -> None:
-        self.optimizer = parse_enum(Optimizer, self.optimizer, "optimizer")
-        require_positive(self.epochs, "epochs")
-        if not (self.lr > 0 and math.isfinite(self.lr)):
-            raise ValueError(f"lr must be a positive number; got {self.lr!r}")
-        if self.clip_norm is not None and self.clip_norm <= 0:
-            raise ValueError(f"clip_norm must be positive or None; got {self.clip_norm!r}")
-        if not 0 < self.lr_decay <= 1:
-            raise ValueError(f"lr_decay must be in (0, 1]; got {self.lr_decay!r}")
-        for option in ("patience", "eval_every"):
-            if getattr(self, option) is not None:
-                require_positive(getattr(self, option), option)
-        self.device = resolve_device(self.device)
-
-
-def resolve_device(device: str) -> str:
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if device not in ("cpu", "cuda") and not device.startswith("cuda:"):
-        raise ValueError(f"device must be one of auto, cpu, cuda; got {device!r}")
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        raise ValueError(f"device {device!r} was asked for but CUDA is not available here; use --device cpu or auto")
-    return device
 
 
 @dataclass

@@ -10,7 +10,8 @@ from pathlib import Path
 import torch
 
 from zhtagger.config import config_dict
-from zhtagger.core.training import FitResult, TrainConfig, fit
+from zhtagger.core.config import TrainConfig
+from zhtagger.core.training import FitResult, fit
 from zhtagger.tasks.cloze.config import ClozeConfig, Unit
 from zhtagger.tasks.cloze.data import build_vocabulary, encode_pieces, jieba_tokenizer, read_sentences, word_vocabulary
 from zhtagger.tasks.cloze.evaluate import evaluate_cloze, make_probes

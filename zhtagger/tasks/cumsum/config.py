@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from zhtagger.config import require_positive
-from zhtagger.core.config import TaggerConfig
-from zhtagger.core.training import TrainConfig
+from zhtagger.core.config import TaggerConfig, TrainConfig
 
 
 @dataclass

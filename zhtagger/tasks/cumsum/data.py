@@ -10,13 +10,17 @@ on 50,000 sequences of 10 steps, batch 10, one epoch. Here the sigmoid is folded
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
-from torch import Tensor
 
 from zhtagger.config import require_positive
-from zhtagger.core.training import Batch
+
+if TYPE_CHECKING:
+    import torch
+    from torch import Tensor
+
+    from zhtagger.core.training import Batch
 
 
 def generate(n_sequences: int, length: int, seed: int | np.random.Generator = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -30,7 +34,10 @@ def generate(n_sequences: int, length: int, seed: int | np.random.Generator = 0)
 
 
 def tensor_batches(x: Tensor, y: Tensor, batch_size: int) -> Callable[[torch.Generator], list[Batch]]:
-    """Shuffled fixed-length batches of one epoch, drawn from tensors already in memory."""
+    """Shuffled fixed-length batches of one epoch, drawn from tensors already in memory (training only)."""
+    import torch
+
+    from zhtagger.core.training import Batch
 
     def make(generator: torch.Generator) -> list[Batch]:
         order = torch.randperm(len(x), generator=generator)

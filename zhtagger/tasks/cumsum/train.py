@@ -8,8 +8,9 @@ import numpy as np
 import torch
 
 from zhtagger.config import config_dict
+from zhtagger.core.config import TrainConfig
 from zhtagger.core.model import TaggerConfig
-from zhtagger.core.training import FitResult, TrainConfig, fit
+from zhtagger.core.training import FitResult, fit
 from zhtagger.tasks.cumsum.config import CumsumConfig, recipe_configs
 from zhtagger.tasks.cumsum.data import generate, tensor_batches
 from zhtagger.tasks.cumsum.network import bce_loss, build_net

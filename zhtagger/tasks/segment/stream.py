@@ -3,6 +3,7 @@ memory, optionally in several worker processes."""
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import sys
@@ -60,8 +61,8 @@ def segment_lines(lines: Iterable[str], segmenter, batch_size: int = 1000, worke
         for batch in batched(lines, batch_size):
             yield from segmenter.lcut_batch(batch)
         return
-    context = multiprocessing.get_context("spawn")  # fork is unsafe once torch has started its threads
-    with context.Pool(workers, initializer=start_worker, initargs=(model, list(userdicts))) as pool:
+    context = multiprocessing.get_context("spawn")  # fork is unsafe once BLAS or torch has started its threads
+    with one_thread_each(), context.Pool(workers, initializer=start_worker, initargs=(model, list(userdicts))) as pool:
         pending: deque = deque()  # at most 2 batches a worker in flight: memory stays bounded (Pool.imap
         for batch in batched(lines, batch_size):  # would read the whole input ahead)
             pending.append(pool.apply_async(segment_batch, (batch,)))
@@ -71,16 +72,32 @@ def segment_lines(lines: Iterable[str], segmenter, batch_size: int = 1000, worke
             yield from pending.popleft().get()
 
 
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+@contextlib.contextmanager
+def one_thread_each() -> Iterator[None]:
+    """Worker processes started inside the block run their BLAS on one thread each (read when they import
+    numpy), so that N workers use N cores; the parent's environment is restored after."""
+    saved = {name: os.environ.get(name) for name in THREAD_VARIABLES}
+    os.environ.update(dict.fromkeys(THREAD_VARIABLES, "1"))
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
 _worker_segmenter = None
 
 
 def start_worker(model, userdicts) -> None:
     global _worker_segmenter
-    import torch
-
     from zhtagger.tasks.segment.predictor import Segmenter
 
-    torch.set_num_threads(1)
     _worker_segmenter = Segmenter.load(model)
     for path in userdicts:
         _worker_segmenter.load_userdict(path)

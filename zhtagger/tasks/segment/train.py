@@ -13,7 +13,8 @@ import numpy as np
 import torch
 
 from zhtagger.config import config_dict
-from zhtagger.core.training import FitResult, TrainConfig, fit
+from zhtagger.core.config import TrainConfig
+from zhtagger.core.training import FitResult, fit
 from zhtagger.tasks.segment.config import SegmenterConfig
 from zhtagger.tasks.segment.data import Encoded, encode_training, training_pieces
 from zhtagger.tasks.segment.network import SegmenterNet, build_net

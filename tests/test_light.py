@@ -1,0 +1,71 @@
+"""The numpy engine against torch: the same outputs up to float32 rounding, the same tags and words from the
+shipped models. (Needs torch, to compare with; the numpy engine's own tests run without it.)"""
+
+import itertools
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+import zhtagger.core.light as light
+from zhtagger.core.model import SequenceTagger, TaggerConfig
+from zhtagger.registry import shipped_names
+from zhtagger.tasks.cloze.predictor import Cloze
+from zhtagger.tasks.segment.predictor import Segmenter
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"  # present beside a checkout, not in every CI
+TEST_TEXTS = {"pku": DATA / "icwb2" / "testing" / "pku_test.utf8", "ctb": DATA / "ctb6" / "test.txt"}
+MIXED = ["我爱北京天安门。", "iPhone 15售价5999元，涨幅3.5%，比去年高１２．５％。", "", "南京市长江大桥",
+         "详见https://apple.com/cn或写信给a.b@x.org！😀", "他说：“我们明天去上海。”" * 40, "邓小平和张三丰在1998年见面"]
+
+
+DIRECTIONS = [("forward", "concat"), ("backward", "concat"),
+              *(("bidirectional", m) for m in ("concat", "sum", "mul", "ave"))]
+
+
+@pytest.mark.parametrize("direction, merge, layers, inputs, tabled", [
+    (d, m, n, i, t) for (d, m), n, i, t in itertools.product(DIRECTIONS, [1, 2], ["ids", "features"], [True, False])
+    if i == "ids" or t])
+def test_the_numpy_core_computes_what_the_torch_core_does(monkeypatch, direction, merge, layers, inputs, tabled):
+    monkeypatch.setattr(light, "TABLE_BYTES", 2**30 if tabled else 0)  # projection tables, or every step dense
+    ids = inputs == "ids"
+    config = TaggerConfig(n_outputs=5, vocab_sizes=(30, 2000) if ids else (), embedding_dims=(6, 4) if ids else (),
+                          n_features=0 if ids else 3, hidden=7, layers=layers, direction=direction, merge=merge)
+    torch.manual_seed(0)
+    model = SequenceTagger(config).eval()
+    numpy_model = light.LightTagger(config, {k: v.numpy() for k, v in model.state_dict().items()})
+    rng = np.random.default_rng(1)
+    lengths = np.array([9, 3, 1, 7, 9])
+    x = (np.stack([rng.integers(1, 30, (5, 9)), rng.integers(1, 2000, (5, 9))], -1) if ids
+         else rng.random((5, 9, 3), dtype=np.float32))
+    with torch.no_grad():
+        expected = model(torch.from_numpy(x), torch.from_numpy(lengths)).numpy()
+    real = np.arange(9)[None, :] < lengths[:, None]  # outputs at padding are meaningless
+    np.testing.assert_allclose(numpy_model(x, lengths)[real], expected[real], rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", shipped_names("segment"))
+def test_shipped_segmenters_cut_alike_in_both_engines(name):
+    numpy_model, torch_model = Segmenter.load(name), Segmenter.load(name, engine="torch", precision="float32")
+    assert numpy_model.lcut_batch(MIXED) == torch_model.lcut_batch(MIXED)
+    if TEST_TEXTS[name].is_file():  # the whole test text, when the corpora are beside the checkout
+        lines = TEST_TEXTS[name].read_text(encoding="utf-8").replace(" ", "").splitlines()
+        assert numpy_model.lcut_batch(lines) == torch_model.lcut_batch(lines)
+
+
+def test_the_shipped_cloze_model_ranks_alike_in_both_engines():
+    numpy_model, torch_model = Cloze.load(), Cloze.load(engine="torch")
+    text = "我今天不舒服，我打算____一天。"
+    assert [w for w, _ in numpy_model.fill(text, 20)] == [w for w, _ in torch_model.fill(text, 20)]
+    candidates = ["去医院", "睡觉", "请假", "休息"]
+    for (word, score), (torch_word, torch_score) in zip(numpy_model.rank(text, candidates),
+                                                         torch_model.rank(text, candidates), strict=True):
+        assert word == torch_word and score == pytest.approx(torch_score, abs=1e-4)
+
+
+def test_bfloat16_and_float32_torch_engines_stay_available():
+    assert Segmenter.load(engine="torch", precision="float32").net.core.output.weight.dtype == torch.float32
+    fast = Segmenter.load(precision="bfloat16")  # torch: numpy has no bfloat16
+    assert fast.net.core.output.weight.dtype == torch.bfloat16
+    assert fast.lcut("我爱北京天安门") == ["我", "爱", "北京", "天安门"]
