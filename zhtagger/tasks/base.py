@@ -3,7 +3,8 @@ line and :func:`zhtagger.load` treat them alike:
 
 - ``train_<task>(train, dev, save_dir, config, train_config)`` in the task's ``train.py``: files or arrays in,
   a model directory (``save_dir/model``) out, returning ``(predictor, FitResult)``;
-- ``Predictor.load(name_or_path)``, ``predictor.save(path)``: a model directory (see :mod:`zhtagger.modeldir`);
+- ``Predictor.load(name_or_path, engine=...)``, ``predictor.save(path)``: a model directory (see
+  :mod:`zhtagger.modeldir`), run by numpy or torch;
 - ``predictor.predict(inputs)``: one output per input, in order;
 - ``predictor.evaluate(gold)``: an :class:`~zhtagger.evaluation.Evaluation`.
 """
@@ -37,8 +38,10 @@ class Predictor(ABC):
 
     @classmethod
     @abstractmethod
-    def load(cls, model: str | os.PathLike | None = None, device: str = "cpu") -> Predictor:
-        """A shipped model by name (the task's default for None) or a model directory by path."""
+    def load(cls, model: str | os.PathLike | None = None, device: str = "cpu", engine: str = "auto") -> Predictor:
+        """A shipped model by name (the task's default for None) or a model directory by path, run by the numpy
+        engine (``"numpy"``; no torch needed) or torch (``"torch"``, on ``device``); ``"auto"`` is numpy on the
+        CPU."""
 
     @abstractmethod
     def save(self, path: str | os.PathLike) -> Path:
