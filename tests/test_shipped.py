@@ -167,3 +167,13 @@ def test_engine_and_precision_errors():
         Segmenter.load(engine="onnx")
     with pytest.raises(ValueError, match="the numpy engine runs on the CPU in float32"):
         Segmenter.load(engine="numpy", precision="bfloat16")
+
+
+def test_a_folder_named_like_a_shipped_model_does_not_shadow_it(tmp_path, monkeypatch):
+    (tmp_path / "pku").mkdir()  # not a model directory
+    monkeypatch.chdir(tmp_path)
+    assert Segmenter.load("pku").lcut("我爱北京天安门") == ["我", "爱", "北京", "天安门"]
+    with pytest.raises(ModelDirError, match="config.json is missing"):
+        Segmenter.load("./pku")  # a path is a path
+    with pytest.raises(ModelDirError, match="'cloze' is the shipped cloze model, not a segment model"):
+        Segmenter.load("cloze")

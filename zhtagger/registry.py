@@ -25,19 +25,25 @@ def shipped_names(task: str | None = None) -> list[str]:
 
 def resolve(model: str | os.PathLike | None = None, task: str | None = None) -> Path:
     """The model directory of a shipped model's name, of a path (a model directory or a training run's
-    directory holding one under model/), or of ``task``'s default model when ``model`` is None."""
+    directory holding one under model/), or of ``task``'s default model when ``model`` is None.
+
+    A string that is a shipped model's name always means that model, whatever the working directory holds;
+    a folder of the same name is reached as a path (``./pku`` or a ``Path``)."""
     if model is None:
         if task not in DEFAULTS:
             raise ModelDirError(f"name a model directory: no {task!r} model is shipped")
         model = DEFAULTS[task]
-    if Path(model).is_dir():
-        return model_dir_of(model)
-    if str(model) in SHIPPED and task in (None, SHIPPED[str(model)]):
-        path = MODELS_DIR / str(model)
+    if isinstance(model, str) and model in SHIPPED:
+        if task not in (None, SHIPPED[model]):
+            raise ModelDirError(f"{model!r} is the shipped {SHIPPED[model]} model, not a {task} model; shipped "
+                                f"{task} models: {', '.join(shipped_names(task))}")
+        path = MODELS_DIR / model
         if not path.is_dir():
             raise ModelDirError(f"the shipped model {model!r} is missing from this installation ({path}); "
                                 "reinstall zhtagger")
         return path
+    if Path(model).is_dir():
+        return model_dir_of(model)
     raise ModelDirError(f"no model directory at {model}; shipped models: {', '.join(shipped_names(task))}")
 
 

@@ -14,7 +14,7 @@ def add_parser(commands) -> None:
     cloze.add_argument("text", help="a sentence with one blank, e.g. 我今天不舒服，我打算____一天。")
     cloze.add_argument("-k", type=positive_int, default=5, help="how many fill-ins to print (default 5)")
     cloze.add_argument("--candidates", help="comma-separated words to rank instead, e.g. 去医院,睡觉,请假,休息")
-    cloze.add_argument("-m", "--model", type=Path, help="a cloze model directory (default: the shipped one)")
+    cloze.add_argument("-m", "--model", help="a cloze model directory (default: the shipped model, cloze)")
 
 
 def run_cloze(args: argparse.Namespace) -> int:
