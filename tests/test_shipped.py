@@ -177,3 +177,40 @@ def test_a_folder_named_like_a_shipped_model_does_not_shadow_it(tmp_path, monkey
         Segmenter.load("./pku")  # a path is a path
     with pytest.raises(ModelDirError, match="'cloze' is the shipped cloze model, not a segment model"):
         Segmenter.load("cloze")
+
+
+def test_segmenting_while_other_threads_add_and_delete_words():
+    import threading
+
+    segmenter = Segmenter.load()
+    text = "我们在北京天安门广场看升旗仪式。" * 20
+    expected = segmenter.lcut(text)
+    errors, stop = [], threading.Event()
+
+    def read():
+        try:
+            while not stop.is_set():
+                assert "".join(segmenter.lcut(text)) == text
+        except Exception as error:  # noqa: BLE001 -- any failure in a thread is the test's failure
+            errors.append(error)
+
+    def write(offset):
+        try:
+            for n in range(3000):
+                segmenter.add_word(f"词{offset}{n}")
+                if n % 3 == 0:
+                    segmenter.del_word(f"词{offset}{n - 3}")
+        except Exception as error:  # noqa: BLE001
+            errors.append(error)
+
+    readers = [threading.Thread(target=read) for _ in range(8)]
+    writers = [threading.Thread(target=write, args=(k,)) for k in range(3)]
+    for thread in readers + writers:
+        thread.start()
+    for thread in writers:
+        thread.join()
+    stop.set()
+    for thread in readers:
+        thread.join()
+    assert not errors
+    assert segmenter.lcut(text) == expected  # the words added are not in this text

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import os
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,9 +21,12 @@ class Entry:
 
 
 class UserDictionary:
+    """Thread-safe: words may be added and deleted while other threads segment with it."""
+
     def __init__(self) -> None:
         self.entries: dict[str, Entry] = {}
         self.longest = 0
+        self._lock = threading.Lock()  # del_word walks the entries, which add_word may be growing
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -30,12 +34,14 @@ class UserDictionary:
     def add_word(self, word: str, freq: int | None = None, tag: str | None = None) -> None:
         if not word or any(ch.isspace() for ch in word):
             raise ValueError(f"a dictionary word is a non-empty string without whitespace; got {word!r}")
-        self.entries[word] = Entry(freq, tag)
-        self.longest = max(self.longest, len(word))
+        with self._lock:
+            self.entries[word] = Entry(freq, tag)
+            self.longest = max(self.longest, len(word))
 
     def del_word(self, word: str) -> None:
-        self.entries.pop(word, None)
-        self.longest = max(map(len, self.entries), default=0)
+        with self._lock:
+            self.entries.pop(word, None)
+            self.longest = max(map(len, self.entries), default=0)
 
     def load(self, source: str | os.PathLike | io.IOBase) -> int:
         """Add the entries of a file (a path or an open file, text or bytes); returns how many were read."""
