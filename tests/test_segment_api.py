@@ -98,3 +98,22 @@ def test_very_long_runs_are_cut_into_bounded_pieces(tiny_segmenter):
     segmenter, _, _ = tiny_segmenter
     text = "我喜欢北京天安门" * 400  # 3,200 characters without punctuation
     assert "".join(segmenter.lcut(text)) == text
+
+
+def test_long_runs_of_letters_and_digits_are_whole_tokens_found_in_linear_time():
+    from zhtagger.tasks.segment.predictor import MAX_PIECE, chunk_spans
+    from zhtagger.text.spans import LONGEST_RUN, Kind, split_spans
+
+    hex_line = "deadbeef0123" * 20_000  # 240,000 characters: matching from every position would take minutes
+    assert list(split_spans(hex_line)) == [(0, len(hex_line), Kind.WHOLE)]
+    letters = "a" * 200_000 + "@"  # an e-mail address never completes
+    assert list(split_spans(letters)) == [(0, 200_000, Kind.WHOLE), (200_000, 200_001, Kind.MODEL)]
+    text = "我们" + "x" * (LONGEST_RUN + 1) + "在北京"
+    assert [kind for _, _, kind in split_spans(text)] == [Kind.MODEL, Kind.WHOLE, Kind.MODEL]
+    mixed = "写信给a.b@x.org或abc.def@mail.example.com，见http://x.cn/a?b=1。"
+    assert [mixed[a:b] for a, b, kind in split_spans(mixed) if kind is Kind.WHOLE] == [
+        "a.b@x.org", "abc.def@mail.example.com", "http://x.cn/a?b=1"]
+    # a piece cut where there is no punctuation is cut before a run of letters, not inside it
+    long_text = "中" * (MAX_PIECE - 5) + "iPhone15" + "中" * 10
+    pieces = [long_text[a:b] for a, b in chunk_spans(long_text, 0, len(long_text), MAX_PIECE)]
+    assert pieces[1].startswith("iPhone15") and "".join(pieces) == long_text

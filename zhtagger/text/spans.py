@@ -1,9 +1,10 @@
 """Cutting raw text into what the model sees and what it must not break.
 
-Whitespace runs, URLs and e-mail addresses become tokens of their own; everything between them goes to the
-model. Inside model text, runs of Latin letters and of numbers (decimals, percentages, full-width forms) are
-kept whole by constraining the decoder: no word boundary may fall inside such a run, though the run may
-join neighbouring characters (``1998年`` is one word in the PKU standard).
+Whitespace runs, URLs, e-mail addresses and runs of more than LONGEST_RUN letters and digits become tokens of
+their own; everything between them goes to the model. Inside model text, runs of Latin letters and of numbers
+(decimals, percentages, full-width forms) are kept whole by constraining the decoder: no word boundary may fall
+inside such a run, though the run may join neighbouring characters (``1998年`` is one word in the PKU
+standard).
 """
 
 from __future__ import annotations
@@ -19,15 +20,22 @@ from zhtagger.text.tags import B, E, M, S
 
 class Kind(str, Enum):
     SPACE = "space"  # a whitespace run, kept as a token
-    WHOLE = "whole"  # a URL or e-mail address, kept as one token
+    WHOLE = "whole"  # a URL, an e-mail address or a very long run of letters and digits, kept as one token
     MODEL = "model"  # text the model segments
 
 
+LONGEST_RUN = 1000  # a run of letters and digits longer than this is a token of its own (no boundary inside)
 _NOT_URL = r"\s\u3000-\u303f\u4e00-\u9fff\uff01-\uff0f\uff1a-\uff20"
+_ALNUM = "0-9A-Za-z０-９Ａ-Ｚａ-ｚ"
+RUN_CHARS = frozenset(re.findall(f"[{_ALNUM}]", "".join(map(chr, range(0x10000)))))  # letters and digits
+# Each pattern may start only where its run starts (the lookbehinds) and never gives characters back (the
+# possessive quantifiers), so a long run of letters or digits is read a few times, not once per position:
+# linear time.
 SPANS = re.compile(
     rf"(?P<space>\s+)"
-    rf"|(?P<url>(?:[A-Za-z][A-Za-z0-9+.-]*://|www\.)[^{_NOT_URL}]+)"
-    rf"|(?P<email>[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)"
+    rf"|(?P<url>(?:(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*+://|www\.)[^{_NOT_URL}]++)"
+    rf"|(?P<email>(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]++@[A-Za-z0-9-]++(?:\.[A-Za-z0-9-]++)+)"
+    rf"|(?P<run>(?<![{_ALNUM}])[{_ALNUM}]{{{LONGEST_RUN + 1},}})"
 )
 KEEP_TOGETHER = re.compile(
     r"[0-9０-９]+(?:[.．,，:：][0-9０-９]+)*[%％‰]?"  # 3.14, 1,000, 15:06, 50%, ５０％

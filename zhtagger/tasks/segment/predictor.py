@@ -17,24 +17,28 @@ from zhtagger.tasks.segment.config import Decoder, SegmenterConfig
 from zhtagger.tasks.segment.data import Encoded
 from zhtagger.tasks.segment.light import LightSegmenterNet, decode
 from zhtagger.text.corpus import SPLIT_AFTER, Corpus, normalize
-from zhtagger.text.spans import Kind, allowed_tags, split_spans
+from zhtagger.text.spans import LONGEST_RUN, RUN_CHARS, Kind, allowed_tags, split_spans
 from zhtagger.text.tags import tags_to_words
 from zhtagger.text.userdict import UserDictionary
 from zhtagger.text.vocab import Vocabulary, bigram_codes, char_codes
 
 TASK = "segment"
 CHARS_FILE, BIGRAMS_FILE, WORDS_FILE = "chars.txt", "bigrams.txt", "train_words.txt"
-MAX_PIECE = 1000  # longer runs of model text are cut (at punctuation when possible) to bound memory
+MAX_PIECE = LONGEST_RUN  # longer runs of model text are cut (at punctuation when possible) to bound memory
 GROUP_CHARS = 100_000  # characters segmented in one go: full batches, bounded memory
 
 
 def chunk_spans(text: str, start: int, end: int, limit: int) -> Iterator[tuple[int, int]]:
     """Cut text[start:end] into spans of at most ``limit`` characters, after the last punctuation mark that
-    fits when there is one."""
+    fits when there is one, else before a run of letters or digits that the limit would cut."""
     while end - start > limit:
         window = text[start : start + limit]
         cut = max(window.rfind(mark) for mark in SPLIT_AFTER) + 1
-        cut = cut if cut > 0 else limit
+        if cut <= 0:
+            cut = limit
+            while cut > 1 and text[start + cut - 1] in RUN_CHARS and text[start + cut] in RUN_CHARS:
+                cut -= 1
+            cut = cut if cut > 1 else limit
         yield start, start + cut
         start += cut
     if end > start:
