@@ -150,7 +150,8 @@ def test_save_load_gives_identical_scores(tiny_cloze, tmp_path):
 def test_cli_cloze_and_train(tiny_cloze, tmp_path, capsys):
     model, out = tiny_cloze
     assert main(["cloze", "我今天____咖啡。", "-m", str(out / "model"), "--candidates", "吃,喝,骑"]) == 0
-    lines = capsys.readouterr().out.splitlines()
+    header, *lines = capsys.readouterr().out.splitlines()
+    assert header == "candidate\tlog-probability"
     assert len(lines) == 3 and {line.split("\t")[0] for line in lines} == {"吃", "喝", "骑"}
     assert main(["cloze", "我今天没有空", "-m", str(out / "model")]) == 2
     assert "no blank" in capsys.readouterr().err

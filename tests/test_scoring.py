@@ -36,10 +36,16 @@ def test_empty_gold_lines_are_skipped_and_line_counts_must_match():
 
 
 def test_official_table_format():
-    table = score([["我", "爱"]], [["我爱"]]).table().splitlines()
+    table = score([["我", "爱"]], [["我爱"]], words={"我"}).table().splitlines()
     assert table[0] == "=== TOTAL TRUE WORD COUNT:\t2"
     assert table[4] == "=== F MEASURE:\t0.000"
     assert [line.split(":")[0] for line in table][5:] == ["=== OOV Rate", "=== OOV Recall Rate", "=== IV Recall Rate"]
+
+
+def test_without_a_word_list_oov_is_left_out_not_reported_as_everything():
+    result = score([["我", "爱"]], [["我", "爱"]])
+    assert "OOV Rate" not in result.table() and "need one, --words" in result.table()
+    assert "oov_recall" not in result.as_dict() and result.as_dict()["f1"] == 1.0
 
 
 def test_error_analysis_splits_oov_and_iv():

@@ -214,3 +214,33 @@ def test_segmenting_while_other_threads_add_and_delete_words():
         thread.join()
     assert not errors
     assert segmenter.lcut(text) == expected  # the words added are not in this text
+
+
+def test_help_shows_defaults_and_score_without_words_leaves_out_oov(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        main(["train", "segment", "--help"])
+    help_text = capsys.readouterr().out
+    assert "--hidden HIDDEN       LSTM units a direction (default: 150)" in help_text
+    assert "config dataclasses" not in help_text
+    gold = tmp_path / "gold.txt"
+    gold.write_text("我 爱 北京\n", encoding="utf-8")
+    assert main(["score", str(gold), str(gold)]) == 0
+    out = capsys.readouterr().out
+    assert "=== F MEASURE:\t1.000" in out and "OOV Rate" not in out
+
+
+def test_a_byte_order_mark_is_not_a_word(tmp_path, capsys):
+    path = tmp_path / "bom.txt"
+    path.write_bytes("\ufeff我爱北京天安门\n".encode())
+    assert main(["cut", str(path)]) == 0
+    assert capsys.readouterr().out == "我 爱 北京 天安门\n"
+
+
+def test_a_closed_pipe_ends_cut_quietly(tmp_path):
+    import subprocess
+
+    path = tmp_path / "many.txt"
+    path.write_text("我爱北京天安门。\n" * 20_000, encoding="utf-8")
+    shell = f"{sys.executable} -m zhtagger cut {path} | head -1; echo status ${{PIPESTATUS[0]}}"
+    result = subprocess.run(["bash", "-c", shell], capture_output=True, text=True, check=True)
+    assert result.stdout == "我 爱 北京 天安门 。\nstatus 141\n" and result.stderr == ""

@@ -5,17 +5,21 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 
 from zhtagger.cli import cloze, cumsum, segment
-from zhtagger.cli.options import EXIT_USAGE
+from zhtagger.cli.options import EXIT_USAGE, Parser
 from zhtagger.optional import OPTIONAL, MissingDependency, missing
+
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a Unix tool whose reader closed the pipe
 
 
 def build_parser() -> argparse.ArgumentParser:
     from zhtagger import __version__
 
-    parser = argparse.ArgumentParser(prog="zhtagger", description=__doc__)
+    parser = Parser(prog="zhtagger", description="Chinese word segmentation and sequence tagging: segment text "
+                    "(cut), fill blanks (cloze), train and evaluate models, and the cumsum BiLSTM check.")
     parser.add_argument("--version", action="version", version=f"zhtagger {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details to stderr")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -39,6 +43,9 @@ def main(argv: list[str] | None = None) -> int:
                 "eval": segment.run_eval, "score": segment.run_score}
     try:
         return handlers[args.command](args)
+    except BrokenPipeError:  # the reader went away (| head): stop quietly, as Unix tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes
+        return EXIT_BROKEN_PIPE
     except (ValueError, OSError, MissingDependency) as error:
         print(f"zhtagger: error: {error}", file=sys.stderr)
         return EXIT_USAGE

@@ -23,9 +23,11 @@ def run_cloze(args: argparse.Namespace) -> int:
     model = Cloze.load(args.model)
     if args.candidates is not None:
         candidates = [c.strip() for c in args.candidates.replace("，", ",").split(",") if c.strip()]
+        print("candidate\tlog-probability")
         for word, log_prob in model.rank(args.text, candidates):
             print(f"{word}\t{log_prob:.3f}")
     else:
+        print("fill-in\tprobability")
         for word, probability in model.fill(args.text, args.k):
             print(f"{word}\t{probability:.4f}")
     return 0
@@ -41,20 +43,23 @@ def add_train_parser(tasks) -> None:
     cloze.add_argument("--out", type=Path, required=True, help="run directory; the best model goes to OUT/model")
     cloze.add_argument("--format", choices=["raw", "words", "pos", "conll"], default="raw",
                        help="raw: cut into words with jieba; words/pos/conll: already segmented (as for segment)")
-    cloze.add_argument("--direction", choices=[d.value for d in Direction], default=defaults.direction.value)
+    cloze.add_argument("--direction", choices=[d.value for d in Direction], default=defaults.direction.value,
+                       help="which sides of the blank the model reads")
     cloze.add_argument("--unit", choices=[u.value for u in Unit], default=defaults.unit.value,
                        help="the model's steps: words (default) or characters (words masked whole)")
-    cloze.add_argument("--embedding-dim", type=positive_int, default=defaults.embedding_dim)
-    cloze.add_argument("--hidden", type=positive_int, default=defaults.hidden)
-    cloze.add_argument("--layers", type=positive_int, default=defaults.layers)
-    cloze.add_argument("--min-count", type=positive_int, default=defaults.min_count)
-    cloze.add_argument("--max-vocab", type=positive_int, default=defaults.max_vocab)
-    cloze.add_argument("--batch-size", type=positive_int, default=defaults.batch_size)
-    cloze.add_argument("--epochs", type=positive_int, default=3)
-    cloze.add_argument("--dropout", type=float, default=defaults.dropout)
-    cloze.add_argument("--lr", type=positive_float, default=2e-3)
+    cloze.add_argument("--embedding-dim", type=positive_int, default=defaults.embedding_dim,
+                       help="word (or character) embedding size")
+    cloze.add_argument("--hidden", type=positive_int, default=defaults.hidden, help="LSTM units a direction")
+    cloze.add_argument("--layers", type=positive_int, default=defaults.layers, help="stacked LSTM layers")
+    cloze.add_argument("--min-count", type=positive_int, default=defaults.min_count,
+                       help="words seen fewer times are <unk>")
+    cloze.add_argument("--max-vocab", type=positive_int, default=defaults.max_vocab, help="largest vocabulary")
+    cloze.add_argument("--batch-size", type=positive_int, default=defaults.batch_size, help="training pieces a batch")
+    cloze.add_argument("--epochs", type=positive_int, default=3, help="at most")
+    cloze.add_argument("--dropout", type=float, default=defaults.dropout, help="dropout rate")
+    cloze.add_argument("--lr", type=positive_float, default=2e-3, help="Adam's learning rate")
     cloze.add_argument("--lr-decay", type=positive_float, default=1.0, help="learning-rate factor after each epoch")
-    cloze.add_argument("--seed", type=int, default=0)
+    cloze.add_argument("--seed", type=int, default=0, help="random seed")
     cloze.add_argument("--device", default="cpu", help="cpu, cuda or auto (default cpu)")
     cloze.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
 

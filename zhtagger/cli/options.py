@@ -7,6 +7,26 @@ import argparse
 EXIT_USAGE = 2
 
 
+class Parser(argparse.ArgumentParser):
+    """Every command's parser (subcommands are made of the same class): help that shows the defaults."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("formatter_class", DefaultsFormatter)
+        super().__init__(*args, **kwargs)
+
+
+class DefaultsFormatter(argparse.HelpFormatter):
+    """Each option's help ends with its default, unless the help already names it or there is none."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        no_default = action.default is None or action.default is False or action.default == [] \
+            or action.default is argparse.SUPPRESS or isinstance(action, argparse._VersionAction)
+        if "default" in text or not action.option_strings or no_default:
+            return text
+        return f"{text} (default: %(default)s)".strip()
+
+
 def positive_int(text: str) -> int:
     try:
         value = int(text)

@@ -69,7 +69,7 @@ def add_train_parser(tasks) -> None:
     segment.add_argument("--out", type=Path, required=True, help="run directory; the best model goes to OUT/model")
     segment.add_argument("--format", choices=[f.value for f in Format], default="words",
                          help="words: whitespace-separated; pos: People's Daily word/POS; conll: CoNLL(-U)")
-    segment.add_argument("--char-dim", type=positive_int, default=defaults.char_dim)
+    segment.add_argument("--char-dim", type=positive_int, default=defaults.char_dim, help="character embedding size")
     segment.add_argument("--bigram-dim", type=int, default=defaults.bigram_dim, help="0 turns bigrams off")
     segment.add_argument("--lexicon-dim", type=int, default=0,
                          help="> 0 adds a feature marking dictionary words (see --lexicon)")
@@ -80,12 +80,13 @@ def add_train_parser(tasks) -> None:
                          help="raw-text files to pretrain character and bigram embeddings on (open track)")
     segment.add_argument("--pretrain-self", action="store_true",
                          help="pretrain the embeddings on the training text alone (closed track)")
-    segment.add_argument("--hidden", type=positive_int, default=defaults.hidden)
-    segment.add_argument("--layers", type=positive_int, default=defaults.layers)
-    segment.add_argument("--dropout", type=float, default=defaults.dropout)
+    segment.add_argument("--hidden", type=positive_int, default=defaults.hidden, help="LSTM units a direction")
+    segment.add_argument("--layers", type=positive_int, default=defaults.layers, help="stacked LSTM layers")
+    segment.add_argument("--dropout", type=float, default=defaults.dropout, help="dropout rate")
     segment.add_argument("--decoder", choices=[d.value for d in Decoder], default=defaults.decoder.value,
                          help="crf trains learned transitions; greedy/viterbi decode a softmax model")
-    segment.add_argument("--min-bigram-count", type=positive_int, default=defaults.min_bigram_count)
+    segment.add_argument("--min-bigram-count", type=positive_int, default=defaults.min_bigram_count,
+                         help="bigrams seen fewer times in the training text are unknown")
     segment.add_argument("--bigram-unk", default="0", metavar="A|auto",
                          help="in training read a bigram seen c times as unknown with chance A / (A + c); auto: "
                               "the A that makes unknown bigrams as common as in the dev text (default 0: off)")
@@ -97,12 +98,12 @@ def add_train_parser(tasks) -> None:
                               "missing from it that is made of listed words is split into them")
     segment.add_argument("--max-chars", type=positive_int, default=defaults.max_chars,
                          help="training sentences are cut at punctuation into pieces this long")
-    segment.add_argument("--batch-size", type=positive_int, default=defaults.batch_size)
-    segment.add_argument("--epochs", type=positive_int, default=10)
-    segment.add_argument("--lr", type=positive_float, default=2e-3)
-    segment.add_argument("--lr-decay", type=positive_float, default=0.9)
+    segment.add_argument("--batch-size", type=positive_int, default=defaults.batch_size, help="training pieces a batch")
+    segment.add_argument("--epochs", type=positive_int, default=10, help="at most")
+    segment.add_argument("--lr", type=positive_float, default=2e-3, help="Adam's learning rate")
+    segment.add_argument("--lr-decay", type=positive_float, default=0.9, help="learning-rate factor after each epoch")
     segment.add_argument("--patience", type=positive_int, default=3, help="stop after N epochs without a better dev F1")
-    segment.add_argument("--seed", type=int, default=0)
+    segment.add_argument("--seed", type=int, default=0, help="random seed")
     segment.add_argument("--device", default="cpu", help="cpu, cuda or auto (default cpu)")
     segment.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
     segment.add_argument("--cache-dir", type=Path, help="keep the encoded corpus here (Arrow) for later runs")

@@ -45,22 +45,23 @@ def read_text_lines(path: str | os.PathLike, encoding: str = "utf-8", errors: st
     if not path.is_file():
         raise CorpusError(f"{path}: no such file")
     with path.open("rb") as file:
-        lines = [decode_line(raw, str(path), number, encoding, errors) for number, raw in enumerate(file, 1)]
-    if lines and lines[0].startswith("\ufeff"):
-        lines[0] = lines[0][1:]
-    return lines
+        return [decode_line(raw, str(path), number, encoding, errors) for number, raw in enumerate(file, 1)]
 
 
-def decode_line(raw: bytes, name: str, number: int, encoding: str = "utf-8", errors: str = "strict") -> str:
+def decode_line(raw: bytes, name: str, number: int, encoding: str = "utf-8", errors: str = "strict",
+                fix: str = "convert the file to UTF-8") -> str:
     """One line of a file read as bytes, decoded and without its line end ("\n" or "\r\n"); undecodable bytes
-    raise a CorpusError naming the file and line."""
+    raise a CorpusError naming the file and line, and ``fix``, what the reader can do about it. A UTF-8 byte
+    order mark at the start of a file's first line is dropped, as the utf-8-sig codec does."""
     try:
         line = raw.decode(encoding, errors)
     except UnicodeDecodeError as error:
         raise CorpusError(f"{name}, line {number}: not valid {encoding} ({error.reason} at byte {error.start}); "
-                          "give the file's encoding (--encoding), or --errors replace to read it anyway") from None
+                          f"{fix}") from None
     except LookupError:
         raise CorpusError(f"unknown encoding or error handler: {encoding!r} / {errors!r}") from None
+    if number == 1 and line.startswith("\ufeff"):
+        line = line[1:]
     if line.endswith("\n"):
         line = line[:-1]
     return line[:-1] if line.endswith("\r") else line

@@ -68,6 +68,7 @@ class Score:
     oov_missed: int = 0
     iv_missed: int = 0
     lines: int = 0
+    has_words: bool = True  # scored with a training word list: without one, OOV is undefined
     missed: Counter = field(default_factory=Counter, repr=False)  # gold words not recovered
     wrong: Counter = field(default_factory=Counter, repr=False)  # predicted words not in the gold
 
@@ -98,29 +99,34 @@ class Score:
         return 1 - self.iv_missed / iv_words if iv_words else 0.0
 
     def as_dict(self) -> dict:
-        counts = {k: v for k, v in asdict(self).items() if k not in ("missed", "wrong")}
+        """The counts and rates; without a word list, none of those about OOV and IV words."""
+        oov = ("oov_words", "oov_missed", "iv_missed", "oov_rate", "oov_recall", "iv_recall")
+        counts = {k: v for k, v in asdict(self).items() if k not in ("missed", "wrong", "has_words")}
         rates = {name: getattr(self, name) for name in ("recall", "precision", "f1", "oov_rate", "oov_recall",
                                                         "iv_recall")}
-        return {**counts, **rates}
+        return {k: v for k, v in {**counts, **rates}.items() if self.has_words or k not in oov}
 
     def table(self) -> str:
-        """The official scorer's summary lines, three decimals."""
-        return "\n".join([
+        """The official scorer's summary lines, three decimals; the OOV lines only with a word list."""
+        lines = [
             f"=== TOTAL TRUE WORD COUNT:\t{self.true_words}",
             f"=== TOTAL TEST WORD COUNT:\t{self.test_words}",
             f"=== TOTAL TRUE WORDS RECALL:\t{self.recall:.3f}",
             f"=== TOTAL TEST WORDS PRECISION:\t{self.precision:.3f}",
             f"=== F MEASURE:\t{self.f1:.3f}",
-            f"=== OOV Rate:\t{self.oov_rate:.3f}",
-            f"=== OOV Recall Rate:\t{self.oov_recall:.3f}",
-            f"=== IV Recall Rate:\t{self.iv_recall:.3f}",
-        ])
+        ]
+        if self.has_words:
+            lines += [f"=== OOV Rate:\t{self.oov_rate:.3f}", f"=== OOV Recall Rate:\t{self.oov_recall:.3f}",
+                      f"=== IV Recall Rate:\t{self.iv_recall:.3f}"]
+        else:
+            lines.append("=== (no training word list: OOV and IV recall need one, --words)")
+        return "\n".join(lines)
 
 
 def score(gold: Iterable[Sequence[str]], predicted: Iterable[Sequence[str]], words: set[str] | None = None) -> Score:
     """Score parallel lists of word lists; ``words`` (the training word list) defines OOV."""
+    result = Score(has_words=bool(words))
     words = words or set()
-    result = Score()
     gold, predicted = list(gold), list(predicted)
     if len(gold) != len(predicted):
         raise ValueError(f"gold has {len(gold)} lines but the prediction has {len(predicted)}")

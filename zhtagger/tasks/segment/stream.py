@@ -31,9 +31,10 @@ def read_lines(paths: Sequence[Path], encoding: str = "utf-8", errors: str = "st
     Lines are split at b"\\n" before decoding, so an undecodable line is reported with its number; this
     needs an ASCII-compatible encoding (UTF-8, GB18030, Big5, ...), not UTF-16.
     """
+    fix = "give the file's encoding (--encoding), or --errors replace to read it anyway"
     if not paths:
         for number, raw in enumerate(sys.stdin.buffer, 1):
-            yield decode_line(raw, "<stdin>", number, encoding, errors)
+            yield decode_line(raw, "<stdin>", number, encoding, errors, fix)
         return
     check_inputs(paths)
     from tqdm import tqdm
@@ -43,7 +44,7 @@ def read_lines(paths: Sequence[Path], encoding: str = "utf-8", errors: str = "st
         for path in paths:
             with open(path, "rb") as file:
                 for number, raw in enumerate(file, 1):
-                    yield decode_line(raw, str(path), number, encoding, errors)
+                    yield decode_line(raw, str(path), number, encoding, errors, fix)
                     bar.update(len(raw))
 
 
