@@ -244,3 +244,58 @@ def test_a_closed_pipe_ends_cut_quietly(tmp_path):
     shell = f"{sys.executable} -m zhtagger cut {path} | head -1; echo status ${{PIPESTATUS[0]}}"
     result = subprocess.run(["bash", "-c", shell], capture_output=True, text=True, check=True)
     assert result.stdout == "我 爱 北京 天安门 。\nstatus 141\n" and result.stderr == ""
+
+
+def damaged_copy(tmp_path, damage) -> str:
+    import shutil
+
+    target = tmp_path / "model"
+    shutil.copytree(resolve("pku", "segment"), target)
+    damage(target)
+    return str(target)
+
+
+def rewrite_config(**changes):
+    import json
+
+    def damage(target):
+        config = json.loads((target / "config.json").read_text(encoding="utf-8"))
+        for key, value in changes.items():
+            if value is None:
+                del config[key]
+            else:
+                config[key] = value
+        (target / "config.json").write_text(json.dumps(config), encoding="utf-8")
+
+    return damage
+
+
+def append_token(target):
+    with open(target / "chars.txt", "a", encoding="utf-8") as file:
+        file.write("\ue000\n")
+
+
+def insert_token(target):
+    lines = (target / "chars.txt").read_text(encoding="utf-8").split("\n")
+    (target / "chars.txt").write_text("\n".join(lines[:5] + ["\ue000"] + lines[5:]), encoding="utf-8")
+
+
+@pytest.mark.parametrize("damage, message", [
+    (lambda t: (t / "weights.npz").write_bytes((t / "weights.npz").read_bytes()[:1000]), "not a readable weights file"),
+    (lambda t: (t / "weights.npz").write_bytes(b""), "not a readable weights file"),
+    (lambda t: (t / "weights.npz").write_bytes(b"garbage" * 100), "not a readable weights file"),
+    (rewrite_config(settings=None), "lacks its settings section"),
+    (rewrite_config(core=None, task=None), "lacks its task, core section"),
+    (rewrite_config(format_version=-1), "unknown model format version -1"),
+    (append_token, "chars.txt is not the file this model was saved with"),
+    (insert_token, "chars.txt is not the file this model was saved with"),
+    (lambda t: [append_token(t), rewrite_config(files=None)(t)], "chars.txt has 5,634 tokens but the model's "
+                                                                  "embedding table has 5,633 rows"),
+])
+def test_every_bad_model_directory_is_a_clear_error(tmp_path, capsys, damage, message):
+    model = damaged_copy(tmp_path, damage)
+    with pytest.raises(ModelDirError, match=message):
+        Segmenter.load(model)
+    assert main(["cut", "-m", model, "--text", "我爱北京"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("zhtagger: error: ") and message.split(" ")[0] in err and "Traceback" not in err

@@ -68,3 +68,17 @@ def test_early_stopping_and_eval_every(tmp_path):
 def test_invalid_train_config(kwargs, message):
     with pytest.raises(ValueError, match=message):
         TrainConfig(**kwargs)
+
+
+def test_resuming_from_a_damaged_or_foreign_checkpoint_is_a_clear_error(tmp_path):
+    from zhtagger.core.training import CheckpointError
+
+    model, batches, _ = small_setup()
+    fit(model, batches, bce_loss, TrainConfig(epochs=1, lr=1e-2, quiet=True), out_dir=tmp_path)
+    checkpoint = tmp_path / "checkpoint.pt"
+    other = SequenceTagger(TaggerConfig(n_outputs=1, n_features=1, hidden=9, direction="forward"))
+    with pytest.raises(CheckpointError, match="written by a run with other settings"):
+        fit(other, batches, bce_loss, TrainConfig(epochs=2, quiet=True, resume=True), out_dir=tmp_path)
+    checkpoint.write_bytes(checkpoint.read_bytes()[:500])
+    with pytest.raises(CheckpointError, match="is damaged and cannot be resumed from"):
+        fit(model, batches, bce_loss, TrainConfig(epochs=2, quiet=True, resume=True), out_dir=tmp_path)

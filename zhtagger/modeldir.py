@@ -7,7 +7,10 @@ config.json, format version 3::
 
     {"format_version": 3, "zhtagger_version": ..., "task": "segment" | "cloze" | "cumsum",
      "core": {TaggerConfig}, "settings": {the task's config dataclass}, "train": {TrainConfig} or {},
-     "extra": {anything else the task keeps}}
+     "extra": {anything else the task keeps}, "files": {text file: {"lines": n, "sha256": hex digest}}}
+
+The text files' digests are checked when the directory is read, so an edited or damaged vocabulary is a clear
+error rather than shifted ids.
 
 Version 1 (zhtagger 0.1.0 before the task contract) kept the core's settings under "model" and everything
 else under "task_config", the task's settings under a key of its own; :func:`migrate` reads it. Versions 1 and
@@ -17,6 +20,7 @@ else under "task_config", the task's settings under a key of its own; :func:`mig
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import shutil
@@ -33,6 +37,7 @@ from zhtagger.optional import require
 
 FORMAT_VERSION = 3
 CONFIG_FILE = "config.json"
+UNCHECKED_FILES = {"MODEL.md", "metrics.json"}  # documentation, not read by the model
 WEIGHTS_FILE = "weights.npz"
 TORCH_WEIGHTS_FILE = "weights.pt"  # versions 1 and 2
 MODEL_SUBDIR = "model"  # a training run's directory keeps its best model here
@@ -87,8 +92,15 @@ def read_config(path: str | os.PathLike, task: str | None = None) -> dict:
     if version < 1:
         raise ModelDirError(f"{config_path}: unknown model format version {version}")
     config = migrate(dict(config, format_version=version), path)
+    missing = [key for key in ("task", "core", "settings") if not isinstance(config.get(key), str | dict)]
+    if missing:
+        raise ModelDirError(f"{config_path} lacks its {', '.join(missing)} section(s); it is damaged, or not "
+                            "written by zhtagger")
+    config.setdefault("train", {})
+    config.setdefault("extra", {})
     if task is not None and config.get("task") != task:
         raise ModelDirError(f"{path} holds a {config.get('task')!r} model, not a {task!r} model")
+    check_files(path, config)
     return config
 
 
@@ -100,8 +112,10 @@ def read_weights(path: str | os.PathLike) -> dict[str, np.ndarray]:
         try:
             with np.load(path / WEIGHTS_FILE, allow_pickle=False) as arrays:
                 return {name: arrays[name] for name in arrays.files}
-        except (OSError, ValueError, zipfile.BadZipFile) as error:
-            raise ModelDirError(f"{path / WEIGHTS_FILE} is not a readable weights file: {error}") from None
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
+            reason = "it holds pickled objects" if "pickle" in str(error) else error
+            raise ModelDirError(f"{path / WEIGHTS_FILE} is not a readable weights file (a numpy .npz archive of "
+                                f"plain arrays): {reason}") from None
     if (path / TORCH_WEIGHTS_FILE).is_file():
         torch = require("torch", f"reading {path / TORCH_WEIGHTS_FILE} (a model saved by zhtagger 0.1 or 0.2)")
         state = torch.load(path / TORCH_WEIGHTS_FILE, map_location="cpu", weights_only=True)
@@ -116,6 +130,9 @@ def save_model(path: str | os.PathLike, config: dict, weights: Mapping[str, np.n
     ``weights`` by name, and a task's text files. ``half`` stores floating-point weights as float16 (half the
     size, for shipping); readers cast them back to float32."""
 
+    config = dict(config, files={name: file_record(text) for name, text in (text_files or {}).items()
+                                 if name not in UNCHECKED_FILES})
+
     def fill(tmp: Path) -> None:
         (tmp / CONFIG_FILE).write_text(json.dumps(config, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         write_weights(tmp, {name: array.astype(np.float16) if half and array.dtype.kind == "f" else array
@@ -124,6 +141,27 @@ def save_model(path: str | os.PathLike, config: dict, weights: Mapping[str, np.n
             (tmp / name).write_text(text, encoding="utf-8")
 
     return write_atomically(path, fill)
+
+
+def file_record(text: str) -> dict:
+    return {"lines": text.count("\n"), "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest()}
+
+
+def check_files(path: Path, config: dict) -> None:
+    """Each text file recorded in ``config`` must be unchanged (a missing one is for its reader to report: some,
+    such as the training word list, are optional)."""
+    for name, record in config.get("files", {}).items():
+        file = path / name
+        if file.is_file() and file_record(file.read_text(encoding="utf-8")) != record:
+            raise ModelDirError(f"{file} is not the file this model was saved with (its {record['lines']:,} lines "
+                                f"and checksum are recorded in {CONFIG_FILE}): it was edited or damaged")
+
+
+def check_vocabulary_size(path: Path, name: str, size: int, rows: int) -> None:
+    """A vocabulary file must have one token for each row of its embedding table."""
+    if size != rows:
+        raise ModelDirError(f"{path / name} has {size:,} tokens but the model's embedding table has {rows:,} rows: "
+                            "it was edited, or belongs to another model")
 
 
 def write_weights(path: Path, weights: Mapping[str, np.ndarray]) -> None:

@@ -208,14 +208,28 @@ def save_checkpoint(path: Path, model, optimizer, scheduler, generator, progress
     os.replace(tmp, path)
 
 
+class CheckpointError(ValueError):
+    """A checkpoint that cannot be resumed from; the message says why and what to do."""
+
+
 def resume(path: Path, model, optimizer, scheduler, generator) -> Progress:
-    payload = torch.load(path, map_location="cpu", weights_only=True)
-    model.load_state_dict(payload.pop("model"))
-    optimizer.load_state_dict(payload.pop("optimizer"))
-    scheduler.load_state_dict(payload.pop("scheduler"))
-    generator.set_state(payload.pop("generator"))
-    torch.set_rng_state(payload.pop("torch_rng"))
-    return Progress(**payload)
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:  # torch raises many kinds (RuntimeError, EOFError, UnpicklingError...)
+        raise CheckpointError(f"{path} is damaged and cannot be resumed from ({type(error).__name__}: "
+                              f"{str(error).splitlines()[0] if str(error) else 'no details'}); delete it to train "
+                              "from the start") from None
+    try:
+        model.load_state_dict(payload.pop("model"))
+        optimizer.load_state_dict(payload.pop("optimizer"))
+        scheduler.load_state_dict(payload.pop("scheduler"))
+        generator.set_state(payload.pop("generator"))
+        torch.set_rng_state(payload.pop("torch_rng"))
+        return Progress(**payload)
+    except (RuntimeError, ValueError, KeyError, TypeError) as error:
+        raise CheckpointError(f"{path} was written by a run with other settings (or another model), so this run "
+                              f"cannot resume from it ({str(error).splitlines()[0]}); resume with the settings "
+                              "it was written with, or choose another --out") from None
 
 
 def write_history(out: Path, history: list[dict], select: str | None) -> None:

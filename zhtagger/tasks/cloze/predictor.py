@@ -27,7 +27,7 @@ import numpy as np
 
 from zhtagger.core.config import TaggerConfig
 from zhtagger.evaluation import Evaluation
-from zhtagger.modeldir import read_config, read_text_file, read_weights, save_model
+from zhtagger.modeldir import check_vocabulary_size, read_config, read_text_file, read_weights, save_model
 from zhtagger.registry import resolve
 from zhtagger.tasks.base import Predictor
 from zhtagger.tasks.cloze.config import ClozeConfig, Unit
@@ -169,5 +169,6 @@ class Cloze(Predictor):
         else:
             net = LightClozeNet(TaggerConfig(**config["core"]), read_weights(path))
         words = Vocabulary.from_text(read_text_file(path, WORDS_FILE))
+        check_vocabulary_size(path, WORDS_FILE, len(words), config["core"]["vocab_sizes"][0])
         return cls(net, ClozeConfig(**config["settings"]), words, config["extra"].get("unknown_types", 1),
                    cls.record_of(config))

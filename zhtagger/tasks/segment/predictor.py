@@ -10,7 +10,14 @@ import numpy as np
 
 from zhtagger.core.config import TaggerConfig
 from zhtagger.evaluation import Evaluation
-from zhtagger.modeldir import ModelDirError, read_config, read_text_file, read_weights, save_model
+from zhtagger.modeldir import (
+    ModelDirError,
+    check_vocabulary_size,
+    read_config,
+    read_text_file,
+    read_weights,
+    save_model,
+)
 from zhtagger.registry import resolve
 from zhtagger.tasks.base import Predictor
 from zhtagger.tasks.segment.config import Decoder, SegmenterConfig
@@ -225,9 +232,11 @@ class Segmenter(Predictor):
         if settings.lexicon_is_training_words and not has_words:
             raise ModelDirError(f"{path} has no {WORDS_FILE}, which its lexicon feature is made of")
         words = read_text_file(path, WORDS_FILE).split("\n") if has_words else []
-        return cls(net, settings, Vocabulary.from_text(read_text_file(path, CHARS_FILE)),
-                   Vocabulary.from_text(read_text_file(path, BIGRAMS_FILE)), {w for w in words if w},
-                   cls.record_of(config))
+        chars, bigrams = (Vocabulary.from_text(read_text_file(path, name)) for name in (CHARS_FILE, BIGRAMS_FILE))
+        check_vocabulary_size(path, CHARS_FILE, len(chars), config["core"]["vocab_sizes"][0])
+        if settings.bigram_dim:
+            check_vocabulary_size(path, BIGRAMS_FILE, len(bigrams), config["core"]["vocab_sizes"][1])
+        return cls(net, settings, chars, bigrams, {w for w in words if w}, cls.record_of(config))
 
 
 def load_torch_net(path: Path, device: str, precision: str):
