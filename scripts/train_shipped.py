@@ -22,9 +22,9 @@ from pathlib import Path
 
 from bench_cws import CORPORA, PRETRAIN, dev_sentences, jieba_scores
 
+from zhtagger.atomic import write_text_atomically
 from zhtagger.config import config_dict
 from zhtagger.core.config import TrainConfig
-from zhtagger.modeldir import write_text_atomically
 from zhtagger.tasks.segment.config import Decoder, SegmenterConfig
 from zhtagger.tasks.segment.predictor import Segmenter
 from zhtagger.tasks.segment.train import train_segmenter

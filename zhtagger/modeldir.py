@@ -19,20 +19,17 @@ else under "task_config", the task's settings under a key of its own; :func:`mig
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
-import shutil
-import tempfile
 import zipfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TextIO
 
 import numpy as np
 
 from zhtagger import __version__
+from zhtagger.atomic import recover, write_atomically
 from zhtagger.optional import require
 
 FORMAT_VERSION = 3
@@ -74,6 +71,8 @@ def migrate(config: dict, path: Path) -> dict:
 def read_config(path: str | os.PathLike, task: str | None = None) -> dict:
     """Read, check and migrate ``config.json`` of the model directory at ``path``."""
     path = Path(path)
+    if not path.is_dir():
+        recover(path)  # a writer killed while replacing it may have left it parked beside
     if not path.is_dir():
         raise ModelDirError(f"{path} is not a zhtagger model directory: no such directory")
     config_path = path / CONFIG_FILE
@@ -181,50 +180,3 @@ def read_text_file(path: str | os.PathLike, name: str) -> str:
     if not file.is_file():
         raise ModelDirError(f"{path} is not a complete zhtagger model directory: {name} is missing")
     return file.read_text(encoding="utf-8")
-
-
-def write_atomically(target: str | os.PathLike, fill: Callable[[Path], None]) -> Path:
-    """Call ``fill(tmp_dir)`` on a fresh temporary directory beside ``target``, then rename it to ``target``.
-
-    An existing ``target`` is replaced only after ``fill`` succeeded.
-    """
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    try:
-        fill(tmp)
-        if target.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
-            os.replace(target, old / target.name)
-            os.replace(tmp, target)
-            shutil.rmtree(old)
-        else:
-            os.replace(tmp, target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return target
-
-
-@contextlib.contextmanager
-def open_atomically(path: str | os.PathLike) -> Iterator[TextIO]:
-    """A text file (UTF-8) to write ``path`` through: it is written beside ``path`` under a temporary name
-    and renamed into place only when the block ends without an exception (Ctrl-C included), so ``path``
-    is never left half-written."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as file:
-            yield file
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def write_text_atomically(path: str | os.PathLike, text: str) -> Path:
-    """Write ``text`` to ``path`` through :func:`open_atomically`: never a half-written file."""
-    with open_atomically(path) as file:
-        file.write(text)
-    return Path(path)

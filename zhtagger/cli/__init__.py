@@ -6,7 +6,9 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
+import threading
 
 from zhtagger.cli import cloze, cumsum, segment
 from zhtagger.cli.options import EXIT_USAGE, Parser
@@ -38,6 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, terminate)  # clean up as on Ctrl-C: no partial outputs or temporaries
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
     handlers = {"cut": segment.run_cut, "cloze": cloze.run_cloze, "cumsum": cumsum.run_cumsum, "train": run_train,
                 "eval": segment.run_eval, "score": segment.run_score}
@@ -57,6 +61,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("zhtagger: interrupted", file=sys.stderr)
         return 130
+
+
+def terminate(signum, frame) -> None:
+    raise SystemExit(128 + signum)
 
 
 def run_train(args: argparse.Namespace) -> int:

@@ -36,7 +36,7 @@ def run_cut(args: argparse.Namespace) -> int:
     import codecs
     import contextlib
 
-    from zhtagger.modeldir import open_atomically
+    from zhtagger.atomic import open_atomically
     from zhtagger.tasks.segment.predictor import Segmenter
     from zhtagger.tasks.segment.stream import check_inputs, format_tokens, read_lines, segment_lines
 
@@ -159,7 +159,7 @@ def add_eval_parser(commands) -> None:
 
 
 def run_eval(args: argparse.Namespace) -> int:
-    from zhtagger.modeldir import write_text_atomically
+    from zhtagger.atomic import write_text_atomically
     from zhtagger.optional import require
     from zhtagger.tasks.segment.predictor import Segmenter
     from zhtagger.text.scoring import read_word_list, seqeval_report
@@ -192,7 +192,7 @@ def add_score_parser(commands) -> None:
 
 
 def run_score(args: argparse.Namespace) -> int:
-    from zhtagger.modeldir import write_text_atomically
+    from zhtagger.atomic import write_text_atomically
     from zhtagger.text.scoring import error_analysis, read_word_list, score_files
 
     result = score_files(args.gold, args.predicted, args.words)

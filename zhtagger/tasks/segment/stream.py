@@ -97,7 +97,11 @@ _worker_segmenter = None
 
 def start_worker(model, userdicts) -> None:
     global _worker_segmenter
+    import signal
+
     from zhtagger.tasks.segment.predictor import Segmenter
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it ends the workers quietly
 
     _worker_segmenter = Segmenter.load(model)
     for path in userdicts:
