@@ -108,7 +108,7 @@ def run_cli(args, capsys, stdin: bytes | None = None, monkeypatch=None):
 def test_cli_reads_stdin_and_keeps_one_line_per_line(capsys, monkeypatch):
     code, out, _ = run_cli([], capsys, "我爱北京天安门\n\n今天 天气\u2028很好\r\n最后一行".encode(), monkeypatch)
     assert code == 0
-    assert out == "我 爱 北京 天安门\n\n今天 天气 很 好\n最后 一 行\n"
+    assert out == "我 爱 北京 天安门\n\n今天 天气 很 好\r\n最后 一 行"  # each line keeps its own line end
 
 
 def test_cli_files_output_delimiter_and_userdict(tmp_path, capsys):
@@ -299,3 +299,37 @@ def test_every_bad_model_directory_is_a_clear_error(tmp_path, capsys, damage, me
     assert main(["cut", "-m", model, "--text", "我爱北京"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("zhtagger: error: ") and message.split(" ")[0] in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-32", "gb18030"])
+def test_cut_reads_any_encoding_and_keeps_line_ends(tmp_path, capsys, encoding):
+    path = tmp_path / "in.txt"
+    path.write_bytes("我爱北京天安门\r\n今天天气很好\n".encode(encoding))
+    assert main(["cut", str(path), "--encoding", encoding]) == 0
+    assert capsys.readouterr().out == "我 爱 北京 天安门\r\n今天 天气 很 好\n"
+
+
+def test_surrogateescape_round_trips_undecodable_bytes_to_a_file(tmp_path):
+    path = tmp_path / "in.txt"
+    path.write_bytes("我爱北京".encode() + b"\xff\n")
+    out = tmp_path / "out.txt"
+    assert main(["cut", str(path), "--errors", "surrogateescape", "-o", str(out)]) == 0
+    assert out.read_bytes().endswith(b"\xff\n") and out.read_bytes().startswith("我 爱 北京".encode())
+
+
+def test_an_interactive_line_is_answered_before_the_next_arrives(tmp_path):
+    import subprocess
+
+    process = subprocess.Popen([sys.executable, "-m", "zhtagger", "cut"], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, text=True, encoding="utf-8")
+    try:
+        process.stdin.write("我爱北京天安门\n")
+        process.stdin.flush()
+        assert process.stdout.readline() == "我 爱 北京 天安门\n"  # while stdin is still open
+        process.stdin.write("今天天气很好\n")
+        process.stdin.flush()
+        assert process.stdout.readline() == "今天 天气 很 好\n"
+    finally:
+        process.stdin.close()
+        process.wait(timeout=30)
+    assert process.returncode == 0

@@ -51,18 +51,18 @@ def write_atomically(target: str | os.PathLike, fill: Callable[[Path], None]) ->
 
 
 @contextlib.contextmanager
-def open_atomically(path: str | os.PathLike) -> Iterator[TextIO]:
-    """A text file (UTF-8) to write ``path`` through: it is written beside ``path`` under a temporary name
-    and renamed into place only when the block ends without an exception (Ctrl-C included), so ``path``
-    is never left half-written. A symbolic link is written through to its target; a FIFO, a device or a
-    directory at ``path`` is refused, never replaced."""
+def open_atomically(path: str | os.PathLike, errors: str = "strict") -> Iterator[TextIO]:
+    """A text file (UTF-8, encoding errors handled by ``errors``) to write ``path`` through: it is written
+    beside ``path`` under a temporary name and renamed into place only when the block ends without an
+    exception (Ctrl-C included), so ``path`` is never left half-written. A symbolic link is written through
+    to its target; a FIFO, a device or a directory at ``path`` is refused, never replaced."""
     path = writable_file(Path(path))
     path.parent.mkdir(parents=True, exist_ok=True)
     clean_up(path)
     mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else 0o666 & ~current_umask()
     handle, tmp = tempfile.mkstemp(prefix=temporary_prefix(path, "tmp"), dir=path.parent)
     try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as file:
+        with os.fdopen(handle, "w", encoding="utf-8", errors=errors, newline="") as file:
             yield file
         os.chmod(tmp, mode)
         os.replace(tmp, path)

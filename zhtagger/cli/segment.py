@@ -35,10 +35,11 @@ def add_cut_parser(commands) -> None:
 def run_cut(args: argparse.Namespace) -> int:
     import codecs
     import contextlib
+    from collections import deque
 
     from zhtagger.atomic import open_atomically
     from zhtagger.tasks.segment.predictor import Segmenter
-    from zhtagger.tasks.segment.stream import check_inputs, format_tokens, read_lines, segment_lines
+    from zhtagger.tasks.segment.stream import PAUSE, check_inputs, format_tokens, read_lines, segment_lines
 
     if args.text is not None and args.files:
         raise ValueError("give either --text or input files, not both")
@@ -53,11 +54,22 @@ def run_cut(args: argparse.Namespace) -> int:
     if args.text is not None:
         print(format_tokens(segmenter.lcut(args.text), args.delimiter))
         return 0
-    lines = read_lines(args.files, args.encoding, args.errors, progress=bool(args.files) and not args.quiet)
-    tokens = segment_lines(lines, segmenter, args.batch_size, args.workers, args.model, args.userdict)
-    with open_atomically(args.output) if args.output else contextlib.nullcontext(sys.stdout) as out:
+    endings: deque[str] = deque()  # of the lines read and not yet written: each output line keeps its input's
+
+    def texts():
+        for line in read_lines(args.files, args.encoding, args.errors, progress=bool(args.files) and not args.quiet):
+            if line is not PAUSE:
+                endings.append(line[1])
+            yield line if line is PAUSE else line[0]
+
+    tokens = segment_lines(texts(), segmenter, args.batch_size, args.workers, args.model, args.userdict)
+    if not args.output:  # surrogates from --errors surrogateescape go back out as the bytes they came from
+        sys.stdout.reconfigure(errors=args.errors if args.errors == "surrogateescape" else "strict")
+    with open_atomically(args.output, args.errors) if args.output else contextlib.nullcontext(sys.stdout) as out:
         for line in tokens:
-            out.write(format_tokens(line, args.delimiter) + "\n")
+            out.write(format_tokens(line, args.delimiter) + endings.popleft())
+            if not args.files and not args.output:
+                out.flush()  # answer an interactive line at once
     return 0
 
 

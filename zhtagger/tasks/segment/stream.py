@@ -9,7 +9,6 @@ import os
 import sys
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
-from itertools import islice
 from pathlib import Path
 
 from zhtagger.text.corpus import CorpusError, decode_line
@@ -24,17 +23,22 @@ def check_inputs(paths: Sequence[Path]) -> None:
             raise CorpusError(f"{path}: no such file")
 
 
-def read_lines(paths: Sequence[Path], encoding: str = "utf-8", errors: str = "strict",
-               progress: bool = False) -> Iterator[str]:
-    """The lines of the files in order (standard input when there are none), without their line ends.
+PAUSE = None  # in a stream of lines: nothing more is waiting to be read, so segment what has been read now
+FIX = "give the file's encoding (--encoding), or --errors replace to read it anyway"
 
-    Lines are split at b"\\n" before decoding, so an undecodable line is reported with its number; this
-    needs an ASCII-compatible encoding (UTF-8, GB18030, Big5, ...), not UTF-16.
+
+def read_lines(paths: Sequence[Path], encoding: str = "utf-8", errors: str = "strict",
+               progress: bool = False) -> Iterator[tuple[str, str] | None]:
+    """``(text, line end)`` for each line of the files in order (standard input when there are none); the
+    line end is the line's own ("\n", "\r\n", or "" for a last line without one). From standard input,
+    :data:`PAUSE` marks where nothing more was waiting, so an interactive line is answered at once.
+
+    An undecodable line is reported with its file and line number. Encodings that write "\n" as the byte
+    b"\n" (UTF-8, GB18030, Big5, ...) are split into lines before decoding; the others (UTF-16, UTF-32) are
+    decoded as they are read.
     """
-    fix = "give the file's encoding (--encoding), or --errors replace to read it anyway"
     if not paths:
-        for number, raw in enumerate(sys.stdin.buffer, 1):
-            yield decode_line(raw, "<stdin>", number, encoding, errors, fix)
+        yield from decoded(stdin_lines(), "<stdin>", encoding, errors)
         return
     check_inputs(paths)
     from tqdm import tqdm
@@ -42,15 +46,84 @@ def read_lines(paths: Sequence[Path], encoding: str = "utf-8", errors: str = "st
     with tqdm(total=sum(p.stat().st_size for p in paths), unit="B", unit_scale=True, disable=not progress or None,
               desc="segmenting", file=sys.stderr) as bar:
         for path in paths:
+            if not splits_as_bytes(encoding):
+                yield from text_lines(path, encoding, errors)
+                continue
             with open(path, "rb") as file:
-                for number, raw in enumerate(file, 1):
-                    yield decode_line(raw, str(path), number, encoding, errors, fix)
-                    bar.update(len(raw))
+                yield from decoded(counted(file, bar), str(path), encoding, errors)
 
 
-def batched(lines: Iterable[str], size: int) -> Iterator[list[str]]:
-    iterator = iter(lines)
-    while batch := list(islice(iterator, size)):
+def counted(raw_lines: Iterable[bytes], bar) -> Iterator[bytes]:
+    for raw in raw_lines:
+        bar.update(len(raw))
+        yield raw
+
+
+def decoded(raw_lines: Iterable[bytes | None], name: str, encoding: str, errors: str
+            ) -> Iterator[tuple[str, str] | None]:
+    number = 0
+    for raw in raw_lines:
+        if raw is PAUSE:
+            yield PAUSE
+            continue
+        number += 1
+        end = "\r\n" if raw.endswith(b"\r\n") else "\n" if raw.endswith(b"\n") else ""
+        yield decode_line(raw, name, number, encoding, errors, FIX), end
+
+
+def text_lines(path: Path, encoding: str, errors: str) -> Iterator[tuple[str, str]]:
+    """Lines of a file in an encoding that is not split as bytes, decoded as read."""
+    number = 0
+    with open(path, encoding=encoding, errors=errors, newline="") as file:
+        try:
+            for number, line in enumerate(file, 1):  # noqa: B007 -- the number names the line that fails
+                text = line.rstrip("\r\n")
+                yield (text[1:] if number == 1 and text.startswith("\ufeff") else text), line[len(text):]
+        except UnicodeDecodeError as error:
+            raise CorpusError(f"{path}, line {number + 1}: not valid {encoding} ({error.reason}); {FIX}") from None
+
+
+def splits_as_bytes(encoding: str) -> bool:
+    """Whether a line break in ``encoding`` is the byte b"\n" alone, so raw lines split before decoding."""
+    return "\n".encode(encoding) == b"\n" and "\r".encode(encoding) == b"\r"
+
+
+def stdin_lines() -> Iterator[bytes | None]:
+    """Raw lines of standard input as they arrive, with :data:`PAUSE` wherever nothing more is waiting (read
+    straight from the descriptor: Python's buffered reader would hide what is waiting)."""
+    try:
+        descriptor = sys.stdin.fileno()
+    except (AttributeError, OSError, ValueError):  # replaced by an in-memory stream
+        yield from sys.stdin.buffer
+        return
+    pending = b""
+    while chunk := os.read(descriptor, 1 << 16):
+        *complete, pending = (pending + chunk).split(b"\n")
+        yield from (line + b"\n" for line in complete)
+        if not waiting(descriptor):
+            yield PAUSE
+    if pending:
+        yield pending
+
+
+def waiting(descriptor: int) -> bool:
+    if sys.platform == "win32":
+        return True  # select works on sockets alone there: no early answers, same output
+    import select
+
+    return bool(select.select([descriptor], [], [], 0)[0])
+
+
+def batched(lines: Iterable[str | None], size: int) -> Iterator[list[str]]:
+    """Lists of up to ``size`` lines; a :data:`PAUSE` ends a list early."""
+    batch: list[str] = []
+    for line in lines:
+        if line is not PAUSE:
+            batch.append(line)
+        if batch and (line is PAUSE or len(batch) >= size):
+            yield batch
+            batch = []
+    if batch:
         yield batch
 
 
