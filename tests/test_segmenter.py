@@ -1,4 +1,5 @@
 import json
+import logging
 
 import numpy as np
 import pytest
@@ -322,3 +323,13 @@ def test_cli_aligns_the_corpus_to_a_word_list(tiny_corpus, tmp_path, capsys):
     assert main([*args, "--out", str(tmp_path / "run2"), "--align-to", str(tmp_path / "none.txt")]) == 2
     assert "none.txt: no words to align to" in capsys.readouterr().err
     assert not (tmp_path / "run2").exists()
+
+
+def test_training_without_a_terminal_logs_progress_lines(tiny_corpus, tmp_path, caplog):
+    train, _ = tiny_corpus
+    (tmp_path / "train.txt").write_text("\n".join("  ".join(s) for s in train[:200]) + "\n", encoding="utf-8")
+    with caplog.at_level(logging.INFO, logger="zhtagger.core.training"):
+        assert main(["train", "segment", "--train", str(tmp_path / "train.txt"), "--out", str(tmp_path / "run"),
+                     "--epochs", "1", "--hidden", "8", "--char-dim", "8", "--bigram-dim", "8"]) == 0
+    messages = [record.getMessage() for record in caplog.records]
+    assert any("epoch 1/1: 100% of" in m for m in messages) and any(m.startswith("after epoch 1") for m in messages)

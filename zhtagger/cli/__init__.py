@@ -11,7 +11,7 @@ import sys
 import threading
 
 from zhtagger.cli import cloze, cumsum, segment
-from zhtagger.cli.options import EXIT_USAGE, Parser
+from zhtagger.cli.options import EXIT_USAGE, Parser, positive_int
 from zhtagger.optional import OPTIONAL, MissingDependency, missing
 
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a Unix tool whose reader closed the pipe
@@ -34,7 +34,20 @@ def build_parser() -> argparse.ArgumentParser:
     segment.add_eval_parser(commands)
     segment.add_score_parser(commands)
     cumsum.add_parser(commands)
+    for command in leaf_parsers(parser):
+        command.add_argument("--threads", type=positive_int, default=1, metavar="N",
+                             help="threads for the network's arithmetic (numpy's BLAS, torch); one by default, "
+                                  "which holds up when other programs share the CPU (more cores: --workers)")
     return parser
+
+
+def leaf_parsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    """The parsers of every command that runs (those without subcommands of their own)."""
+    commands = [action.choices for action in parser._actions if isinstance(action, argparse._SubParsersAction)]
+    if not commands:
+        return [parser]
+    children = dict.fromkeys(child for choices in commands for child in choices.values())  # aliases once
+    return [leaf for child in children for leaf in leaf_parsers(child)]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -42,7 +55,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, terminate)  # clean up as on Ctrl-C: no partial outputs or temporaries
+    use_threads(args.threads)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
+    if args.command in ("train", "cumsum") and not getattr(args, "quiet", False):
+        logging.getLogger("zhtagger.core.training").setLevel(logging.INFO)  # progress lines without a terminal
     handlers = {"cut": segment.run_cut, "cloze": cloze.run_cloze, "cumsum": cumsum.run_cumsum, "train": run_train,
                 "eval": segment.run_eval, "score": segment.run_score}
     try:
@@ -61,6 +77,14 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("zhtagger: interrupted", file=sys.stderr)
         return 130
+
+
+def use_threads(count: int) -> None:
+    """Read by numpy's BLAS and by torch when they load (the commands load them after this), and set in
+    torch if it is loaded already."""
+    os.environ.update(dict.fromkeys(("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"), str(count)))
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(count)
 
 
 def terminate(signum, frame) -> None:

@@ -147,6 +147,7 @@ def train_epoch(model: nn.Module, batches: Iterable[Batch], loss_fn, optimizer, 
     model.train()
     total, count, stop = 0.0, 0, False
     bar = make_progress(batches, progress.epoch + 1, config.epochs, not config.quiet and sys.stderr.isatty())
+    tenth = max(1, len(batches) // 10) if isinstance(batches, Sized) else sys.maxsize
     started = time.perf_counter()
     for batch in bar:
         batch = batch.to(config.device)
@@ -160,6 +161,9 @@ def train_epoch(model: nn.Module, batches: Iterable[Batch], loss_fn, optimizer, 
         total, count = total + loss.item(), count + 1
         if bar is not batches and count % 20 == 0:
             bar.set_postfix(loss=f"{total / count:.4f}")
+        elif bar is batches and count % tenth == 0:  # no bar (not a terminal): a log line every 10%
+            logger.info("epoch %d/%d: %d%% of %d batches, train loss %.4f", progress.epoch + 1, config.epochs,
+                        round(100 * count / len(batches)), len(batches), total / count)
         if config.eval_every and progress.step % config.eval_every == 0:
             progress.train_seconds += time.perf_counter() - started
             stop = run_evaluation(total / count)
@@ -176,13 +180,15 @@ def record(progress: Progress, model: nn.Module, train_loss: float, lr: float,
     entry = {"epoch": progress.epoch, "step": progress.step, "elapsed_s": round(progress.train_seconds, 3),
              "train_loss": train_loss, "lr": lr}
     progress.history.append(entry)
-    logger.info("%s", entry)
+    if evaluate is not None:
+        model.eval()
+        with torch.no_grad():
+            entry.update(evaluate(model))
+        model.train()
+    logger.info("after epoch %d (step %d, %.0f s of training): %s", entry["epoch"], entry["step"], entry["elapsed_s"],
+                ", ".join(f"{k} {v:.4f}" for k, v in entry.items() if k not in ("epoch", "step", "elapsed_s")))
     if evaluate is None:
         return False
-    model.eval()
-    with torch.no_grad():
-        entry.update(evaluate(model))
-    model.train()
     if progress.best is not None and entry[select] <= progress.best[select]:
         return False
     progress.best, progress.stale, progress.best_state = entry, 0, copy.deepcopy(model.state_dict())
