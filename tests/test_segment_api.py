@@ -48,18 +48,28 @@ def test_user_words_are_forced():
 
 def test_user_dictionary_format_and_overlaps(tmp_path):
     words = UserDictionary()
-    assert words.load(io.StringIO("云计算 5\n创新办 3 i\n凱特琳 nz\n\n台中\n")) == 4
+    assert words.load(io.StringIO("云计算 5\n创新办 3 i\n凱特琳 nz\n\n台中\n# a comment\nEdu Trust认证 2000\n")) == 5
     assert words.entries["创新办"].freq == 3 and words.entries["创新办"].tag == "i"
-    assert words.entries["凱特琳"].tag == "nz"
-    words.add_word("计算机")
-    # left to right, longest first: 云计算 wins over the overlapping 计算机
-    assert list(words.matches("云计算机")) == [(0, 3)]
-    words.del_word("云计算")
-    assert list(words.matches("云计算机")) == [(1, 4)]
-    (tmp_path / "d.txt").write_bytes("北京大学 10 nt\n".encode())
-    assert words.load(tmp_path / "d.txt") == 1
-    with pytest.raises(ValueError, match="line 1: expected 'word \\[freq\\] \\[tag\\]'"):
-        words.load(io.StringIO("a 1 b c\n"))
+    assert words.entries["凱特琳"].tag == "nz" and words.entries["Edu Trust认证"].freq == 2000
+    words.add_word("计算机")  # frequency 1: the overlapping 云计算 (5) wins
+    assert words.matches("云计算机") == [(0, 3)]
+    words.add_word("计算机", 10)
+    assert words.matches("云计算机") == [(1, 4)]
+    words.del_word("计算机")  # forbidden, never forced
+    assert words.matches("云计算机") == [(0, 3)] and words.forbidden("计算机")
+    (tmp_path / "d.txt").write_bytes("\ufeff北京大学 10 nt\r\n清华 5\r\n".encode())
+    assert words.load(tmp_path / "d.txt") == 2 and words.entries["北京大学"].tag == "nt" and "清华" in words.entries
+    assert words.load(io.StringIO("a 1 b c\n")) == 1 and words.entries["a 1 b"].tag == "c"  # as jieba reads it
+
+
+def test_loading_a_user_dictionary_is_all_or_nothing(tmp_path):
+    words = UserDictionary()
+    words.add_word("原有")
+    path = tmp_path / "bad.txt"
+    path.write_bytes("新词 3\n另一个 4\n".encode() + b"\xff\xfe bad\n")
+    with pytest.raises(ValueError, match="line 3: not UTF-8"):
+        words.load(path)
+    assert list(words.entries) == ["原有"]  # nothing of the bad file was added
 
 
 def test_lcut_keeps_everything_and_tokenize_gives_offsets(tiny_segmenter):

@@ -333,3 +333,18 @@ def test_an_interactive_line_is_answered_before_the_next_arrives(tmp_path):
         process.stdin.close()
         process.wait(timeout=30)
     assert process.returncode == 0
+
+
+def test_user_word_frequencies_and_deleted_words_behave_as_in_jieba():
+    segmenter = Segmenter.load()
+    segmenter.add_word("南京市长", 1)
+    segmenter.add_word("长江大桥", 100000)
+    assert segmenter.lcut("南京市长江大桥")[-1] == "长江大桥"  # the frequent word wins the overlap
+    assert "北京" in segmenter.lcut("我爱北京天安门")
+    segmenter.del_word("北京")  # also a word the model produces on its own
+    words = segmenter.lcut("我爱北京天安门")
+    assert "北京" not in words and "".join(words) == "我爱北京天安门"
+    segmenter.add_word("天安门", freq=0)
+    assert "天安门" not in segmenter.lcut("我爱北京天安门")
+    segmenter.add_word("北京", 5)  # added again: allowed again, and forced
+    assert "北京" in segmenter.lcut("我爱北京天安门")

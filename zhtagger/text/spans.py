@@ -62,13 +62,18 @@ def split_spans(text: str) -> Iterator[tuple[int, int, Kind]]:
         yield position, len(text), Kind.MODEL
 
 
-def allowed_tags(text: str, words: Iterable[tuple[int, int]] = ()) -> np.ndarray | None:
+def allowed_tags(text: str, words: Iterable[tuple[int, int]] = (), boundaries: Iterable[int] = ()
+                 ) -> np.ndarray | None:
     """(len(text), 4) bool: the tags each character may take, or None when nothing is constrained.
 
     Runs of letters or digits may not contain a word boundary; each (start, end) in ``words`` must be a word
-    of its own (B M* E, or S).
+    of its own (B M* E, or S); a word boundary must fall before each position in ``boundaries``.
     """
     allowed = None
+    for position in boundaries:
+        allowed = np.ones((len(text), 4), dtype=bool) if allowed is None else allowed
+        allowed[position - 1, [B, M]] = False  # the character before ends a word
+        allowed[position, [M, E]] = False  # and this one begins one
     for start, end in [match.span() for match in KEEP_TOGETHER.finditer(text)]:
         if end - start < 2:
             continue

@@ -137,7 +137,7 @@ class Segmenter(Predictor):
 
     def _lcut_group(self, texts: Sequence[str], decoder: Decoder | str | None = None) -> list[list[str]]:
         """:meth:`lcut_batch` for texts that are decoded together in one go."""
-        plans, pieces, constraints = [], [], []
+        plans, pieces = [], []
         for text in texts:
             plan: list[int | str] = []  # a piece number to segment, or a token kept as it is
             for start, end, kind in split_spans(text):
@@ -147,18 +147,43 @@ class Segmenter(Predictor):
                 for a, b in chunk_spans(text, start, end, MAX_PIECE):
                     plan.append(len(pieces))
                     pieces.append(text[a:b])
-                    constraints.append(allowed_tags(pieces[-1], self.user_dict.matches(pieces[-1])))
             plans.append(plan)
         if not pieces:
             return [list(plan) for plan in plans]  # whitespace, URLs and e-mail addresses only
-        encoded = self.encode(pieces)
-        if any(c is not None for c in constraints):
-            encoded.allowed = np.concatenate([np.ones((len(p), 4), dtype=bool) if c is None else c
-                                              for p, c in zip(pieces, constraints, strict=True)])
-        tags = self.predict_tags(encoded, decoder)
-        words = [tags_to_words(piece, row) for piece, row in zip(pieces, tags, strict=True)]
+        words = self.decode_pieces(pieces, decoder)
         return [[token for item in plan for token in (words[item] if isinstance(item, int) else [item])]
                 for plan in plans]
+
+    def decode_pieces(self, pieces: list[str], decoder: Decoder | str | None = None) -> list[list[str]]:
+        """The words of each piece of model text, with the user dictionary's words forced and its forbidden
+        words kept out: a piece where one came out is decoded again with a boundary after that occurrence's
+        first character (at most three rounds, as each round can only split words)."""
+        forced = [self.user_dict.matches(piece) for piece in pieces]
+        boundaries: list[list[int]] = [[] for _ in pieces]
+        words: list[list[str]] = [[] for _ in pieces]
+        redo = list(range(len(pieces)))
+        for _ in range(3):
+            constraints = [allowed_tags(pieces[i], forced[i], boundaries[i]) for i in redo]
+            encoded = self.encode([pieces[i] for i in redo])
+            if any(c is not None for c in constraints):
+                encoded.allowed = np.concatenate([np.ones((len(pieces[i]), 4), dtype=bool) if c is None else c
+                                                  for i, c in zip(redo, constraints, strict=True)])
+            for i, row in zip(redo, self.predict_tags(encoded, decoder), strict=True):
+                words[i] = tags_to_words(pieces[i], row)
+            redo = [i for i in redo if self.add_boundaries(words[i], boundaries[i])]
+            if not redo:
+                break
+        return words
+
+    def add_boundaries(self, words: list[str], boundaries: list[int]) -> bool:
+        """Add a boundary after the first character of each forbidden word in ``words``; True if any."""
+        start, added = 0, False
+        for word in words:
+            if len(word) > 1 and self.user_dict.forbidden(word):
+                boundaries.append(start + 1)
+                added = True
+            start += len(word)
+        return added
 
     def lcut(self, text: str) -> list[str]:
         return list(self.cut(text))
