@@ -18,7 +18,10 @@ import importlib
 __version__ = "0.2.0"
 
 _LAZY = {
-    **dict.fromkeys(["cut", "lcut", "lcut_batch", "tokenize", "load_userdict", "add_word", "del_word"], "zhtagger.api"),
+    **dict.fromkeys(["cut", "lcut", "lcut_batch", "tokenize", "load_userdict", "add_word", "del_word", "initialize",
+                     "cut_for_search", "lcut_for_search", "suggest_freq", "get_FREQ", "get_dict_file",
+                     "set_dictionary", "setLogLevel", "enable_parallel", "disable_parallel", "dt"], "zhtagger.api"),
+    "Tokenizer": "zhtagger.tokenizer",
     "load": "zhtagger.registry",
     "Evaluation": "zhtagger.evaluation",
     "Segmenter": "zhtagger.tasks.segment.predictor",

@@ -1,56 +1,108 @@
-"""jieba-style module functions (``zhtagger.cut``, ``lcut``, ...) on one default segmenter.
-
-The default segmenter is the shipped PKU model, loaded on first use (not on ``import zhtagger``), once, even
-when several threads ask for it at the same time.
-"""
+"""jieba's module functions (``zhtagger.cut``, ``lcut``, ``cut_for_search``, ...) on one default
+:class:`~zhtagger.tokenizer.Tokenizer`, ``dt``, whose model (the shipped PKU one) loads on first use, once,
+even when several threads ask for it at the same time. ``import zhtagger as jieba`` runs jieba code unchanged;
+docs in README.md, "Moving from jieba"."""
 
 from __future__ import annotations
 
-import threading
+import logging
+import os
 from collections.abc import Iterator, Sequence
 
-_lock = threading.Lock()
-_segmenter = None
+from zhtagger.tokenizer import Tokenizer
+
+dt = Tokenizer()  # what jieba calls its default tokenizer; loads nothing until used
+_workers = 1  # enable_parallel
 
 
 def default_segmenter():
-    """The shared :class:`~zhtagger.Segmenter` behind the module functions."""
-    global _segmenter
-    if _segmenter is None:
-        with _lock:
-            if _segmenter is None:
-                from zhtagger.tasks.segment.predictor import Segmenter
-
-                _segmenter = Segmenter.load()
-    return _segmenter
+    """The :class:`~zhtagger.Segmenter` behind the module functions."""
+    return dt.segmenter
 
 
-def cut(text: str) -> Iterator[str]:
-    """Yield the words of ``text``; whitespace, URLs and e-mail addresses are tokens of their own."""
-    return default_segmenter().cut(text)
+def initialize(dictionary: str | os.PathLike | None = None) -> None:
+    dt.initialize(dictionary)
 
 
-def lcut(text: str) -> list[str]:
-    return default_segmenter().lcut(text)
+def cut(sentence, cut_all: bool = False, HMM: bool = True, use_paddle: bool = False) -> Iterator[str]:  # noqa: N803
+    """Yield the words of ``sentence`` (see :class:`~zhtagger.tokenizer.Tokenizer` for the modes); with
+    ``enable_parallel``, a text of many lines is cut in worker processes."""
+    if _workers > 1 and not cut_all and HMM:
+        return parallel_cut(sentence)
+    return dt.cut(sentence, cut_all, HMM, use_paddle)
+
+
+def lcut(*args, **kwargs) -> list[str]:
+    return list(cut(*args, **kwargs))
+
+
+def cut_for_search(sentence, HMM: bool = True) -> Iterator[str]:  # noqa: N803
+    return dt.cut_for_search(sentence, HMM)
+
+
+def lcut_for_search(*args, **kwargs) -> list[str]:
+    return list(cut_for_search(*args, **kwargs))
+
+
+def tokenize(unicode_sentence: str, mode: str = "default", HMM: bool = True) -> Iterator[tuple[str, int, int]]:  # noqa: N803
+    """Yield ``(word, start, end)`` for each token of ``unicode_sentence``."""
+    return dt.tokenize(unicode_sentence, mode, HMM)
 
 
 def lcut_batch(texts: Sequence[str]) -> list[list[str]]:
-    return default_segmenter().lcut_batch(texts)
+    """The words of many texts at once: much faster than a loop of ``lcut``."""
+    return dt.lcut_batch(texts)
 
 
-def tokenize(text: str) -> Iterator[tuple[str, int, int]]:
-    """Yield ``(word, start, end)`` for each token of ``text``."""
-    return default_segmenter().tokenize(text)
-
-
-def load_userdict(source) -> int:
-    """Add the words of a jieba-format user dictionary (a path or an open file) to the default segmenter."""
-    return default_segmenter().load_userdict(source)
+def load_userdict(f) -> int:
+    """Add the words of a jieba-format user dictionary (a path or an open file) to the default tokenizer."""
+    return dt.load_userdict(f)
 
 
 def add_word(word: str, freq: int | None = None, tag: str | None = None) -> None:
-    default_segmenter().add_word(word, freq, tag)
+    dt.add_word(word, freq, tag)
 
 
 def del_word(word: str) -> None:
-    default_segmenter().del_word(word)
+    dt.del_word(word)
+
+
+def suggest_freq(segment, tune: bool = False) -> int:
+    return dt.suggest_freq(segment, tune)
+
+
+def get_FREQ(k: str, d=None):  # noqa: N802 -- jieba's name
+    return dt.get_FREQ(k, d)
+
+
+def get_dict_file():
+    return dt.get_dict_file()
+
+
+def set_dictionary(dictionary_path: str | os.PathLike) -> None:
+    dt.set_dictionary(dictionary_path)
+
+
+def setLogLevel(log_level) -> None:  # noqa: N802 -- jieba's name
+    logging.getLogger("zhtagger").setLevel(log_level)
+
+
+def enable_parallel(processnum: int | None = None) -> None:
+    """Cut texts of many lines in ``processnum`` worker processes (default: one per CPU). Unlike jieba's, this
+    works on Windows and macOS too (the workers are spawned)."""
+    global _workers
+    _workers = processnum or os.cpu_count() or 1
+
+
+def disable_parallel() -> None:
+    global _workers
+    _workers = 1
+
+
+def parallel_cut(sentence) -> Iterator[str]:
+    from zhtagger.tasks.segment.predictor import as_text
+    from zhtagger.tasks.segment.stream import segment_lines
+
+    lines = as_text(sentence).splitlines(keepends=True)
+    for tokens in segment_lines(lines, dt.segmenter, 1000, _workers, dt.model):
+        yield from tokens

@@ -78,6 +78,8 @@ class UserDictionary:
         """(start, end) of the dictionary words found in ``text`` that are forced on it, in text order: where
         they overlap, the higher frequency wins, then the longer word, then the one further left."""
         entries, longest = self.entries, self.longest
+        if not entries:
+            return []
         found = []  # (priority, start, end) of every occurrence of a word to force
         for start in range(len(text)):
             for end in range(start + 1, min(len(text), start + longest) + 1):

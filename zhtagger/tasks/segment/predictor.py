@@ -52,6 +52,21 @@ def chunk_spans(text: str, start: int, end: int, limit: int) -> Iterator[tuple[i
         yield start, end
 
 
+def as_text(text: str | bytes) -> str:
+    """A text as jieba takes it: a str, or bytes in UTF-8 (else GBK)."""
+    if isinstance(text, str):
+        return text
+    if not isinstance(text, bytes | bytearray):
+        raise TypeError(f"a text is a str (or bytes), not {type(text).__name__}")
+    try:
+        return bytes(text).decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            return bytes(text).decode("gbk")
+        except UnicodeDecodeError:
+            raise ValueError("bytes that are neither UTF-8 nor GBK; decode them first") from None
+
+
 class Segmenter(Predictor):
     """Cuts text into words with a trained network, through one path (:meth:`lcut_batch`) that users,
     evaluation and the benchmarks share. The network is a torch ``SegmenterNet`` (training, GPUs) or its numpy
@@ -77,6 +92,13 @@ class Segmenter(Predictor):
 
             self._lexicon = Lexicon(self.train_words) if self.config.lexicon == "train" else Lexicon.jieba_default()
         return self._lexicon
+
+    def set_lexicon_words(self, words) -> None:
+        """Read another main dictionary's words in the lexicon channel (a model whose channel is jieba's)."""
+        if self.config.lexicon_dim and self.config.lexicon == "jieba":
+            from zhtagger.text.lexicon import Lexicon
+
+            self._lexicon = Lexicon(words)
 
     def encode(self, texts: Sequence[str], tags: Sequence[Sequence[int]] | None = None) -> Encoded:
         """Sentences -> flat input ids (normalised characters, bigrams, lexicon features) and tags."""
@@ -118,12 +140,12 @@ class Segmenter(Predictor):
         ``"".join(tokens) == text``. Texts are segmented together in groups of about GROUP_CHARS characters
         (big batches, bounded memory); a longer text is cut into blocks (see :meth:`cut`). ``decoder``
         overrides the model's own (greedy, viterbi or crf)."""
+        if isinstance(texts, str | bytes):
+            raise TypeError("lcut_batch takes a list of texts, not one text (for one text, use lcut)")
         results: list[list[str]] = []
         group: list[str] = []
         size = 0
-        for text in texts:
-            if not isinstance(text, str):
-                raise TypeError(f"texts must be str, not {type(text).__name__}")
+        for text in map(as_text, texts):
             if len(text) > GROUP_CHARS:
                 results += self._lcut_group(group, decoder) + [list(self._cut(text, decoder))]
                 group, size = [], 0
@@ -192,9 +214,7 @@ class Segmenter(Predictor):
         """Yield the tokens of ``text`` (see :meth:`lcut_batch`). A text longer than GROUP_CHARS is taken a
         block at a time, cut after punctuation where there is some (else every GROUP_CHARS characters), so
         even a line of many megabytes is segmented in bounded memory and linear time."""
-        if not isinstance(text, str):
-            raise TypeError(f"text must be a str, not {type(text).__name__}")
-        return self._cut(text)
+        return self._cut(as_text(text))
 
     def _cut(self, text: str, decoder: Decoder | str | None = None) -> Iterator[str]:
         for start, end in chunk_spans(text, 0, len(text), GROUP_CHARS):

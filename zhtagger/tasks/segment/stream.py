@@ -136,7 +136,9 @@ def segment_lines(lines: Iterable[str], segmenter, batch_size: int = 1000, worke
             yield from segmenter.lcut_batch(batch)
         return
     context = multiprocessing.get_context("spawn")  # fork is unsafe once BLAS or torch has started its threads
-    with one_thread_each(), context.Pool(workers, initializer=start_worker, initargs=(model, list(userdicts))) as pool:
+    with one_thread_each(), main_script_hidden():
+        pool = context.Pool(workers, initializer=start_worker, initargs=(model, list(userdicts)))
+    with pool:
         pending: deque = deque()  # at most 2 batches a worker in flight: memory stays bounded (Pool.imap
         for batch in batched(lines, batch_size):  # would read the whole input ahead)
             pending.append(pool.apply_async(segment_batch, (batch,)))
@@ -163,6 +165,23 @@ def one_thread_each() -> Iterator[None]:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+@contextlib.contextmanager
+def main_script_hidden() -> Iterator[None]:
+    """Spawned workers run the parent's main script again before their task, unless they are told there is
+    none. Ours need nothing but zhtagger, so the main script is hidden while they start: a user's script needs
+    no ``if __name__ == "__main__"`` guard, and code piped to python works too (Windows, macOS, Linux alike)."""
+    main = sys.modules.get("__main__")
+    saved = {name: main.__dict__.pop(name) for name in ("__file__", "__spec__") if main and name in main.__dict__}
+    if main is not None:
+        main.__spec__ = None
+    try:
+        yield
+    finally:
+        if main is not None:
+            main.__dict__.pop("__spec__", None)
+            main.__dict__.update(saved)
 
 
 _worker_segmenter = None

@@ -1,0 +1,102 @@
+"""jieba programs run unchanged with ``import zhtagger as jieba``: the same public names, signatures and kinds
+of results, and the switches given an honest meaning (see zhtagger/tokenizer.py)."""
+
+import inspect
+import subprocess
+import sys
+import types
+
+import jieba as real_jieba
+import pytest
+
+import zhtagger as jieba
+
+PUBLIC = ["cut", "lcut", "cut_for_search", "lcut_for_search", "tokenize", "load_userdict", "add_word", "del_word",
+          "suggest_freq", "get_FREQ", "get_dict_file", "set_dictionary", "initialize", "enable_parallel",
+          "disable_parallel", "setLogLevel"]
+
+
+@pytest.mark.parametrize("name", PUBLIC)
+def test_every_public_function_has_jiebas_signature(name):
+    ours, theirs = inspect.signature(getattr(jieba, name)), inspect.signature(getattr(real_jieba, name))
+    assert list(ours.parameters) == list(theirs.parameters)
+    assert [p.default for p in ours.parameters.values()] == [p.default for p in theirs.parameters.values()]
+
+
+def test_cut_modes_give_the_kinds_of_results_jieba_gives():
+    text = "我来到北京清华大学"
+    assert isinstance(jieba.cut(text), types.GeneratorType | type(iter([])))
+    assert jieba.lcut(text) == ["我", "来到", "北京", "清华大学"]
+    full = jieba.lcut(text, cut_all=True)
+    assert {"清华", "清华大学", "华大", "大学", "北京"} <= set(full)  # every dictionary word found
+    assert jieba.lcut(text, use_paddle=True) == jieba.lcut(text)
+    no_new_words = jieba.lcut("他来到了网易杭研大厦", HMM=False)
+    assert "杭研" not in no_new_words and "".join(no_new_words) == "他来到了网易杭研大厦"
+    search = jieba.lcut_for_search("小明硕士毕业于中国科学院计算所")
+    assert search.index("科学") < search.index("科学院") and "计算所" in search
+
+
+def test_tokenize_modes_give_offsets_into_the_text():
+    text = "永和服装饰品有限公司"
+    default = list(jieba.tokenize(text))
+    assert all(text[start:end] == word for word, start, end in default)
+    assert "".join(word for word, _, _ in default) == text
+    search = list(jieba.tokenize(text, mode="search"))
+    assert ("有限", 6, 8) in search and ("有限公司", 6, 10) in search
+    assert all(text[start:end] == word for word, start, end in search)
+    with pytest.raises(ValueError, match="should be unicode"):
+        list(jieba.tokenize(b"bytes"))
+
+
+def test_bytes_are_decoded_as_jieba_does_and_a_string_is_not_a_batch():
+    assert jieba.lcut("我爱北京".encode()) == jieba.lcut("我爱北京") == jieba.lcut("我爱北京".encode("gbk"))
+    with pytest.raises(TypeError, match="a list of texts, not one text"):
+        jieba.lcut_batch("我爱北京")
+
+
+def test_user_dictionary_functions_and_frequencies(tmp_path):
+    tokenizer = jieba.Tokenizer()  # its own dictionary: the default tokenizer is left alone
+    assert tokenizer.suggest_freq(("中", "将"), tune=True) >= 0  # keep 中 and 将 apart
+    assert "中将" not in tokenizer.lcut("如果放到post中将出错。")
+    assert tokenizer.suggest_freq("台中", tune=True) > 0
+    assert "台中" in tokenizer.lcut("「台中」正确应该不会被切开")
+    tokenizer.add_word("石墨烯", 20, "n")
+    reference = real_jieba.Tokenizer()
+    reference.initialize()
+    assert tokenizer.get_FREQ("石墨烯") == 20 and tokenizer.get_FREQ("北京") == reference.FREQ["北京"]
+    assert tokenizer.get_FREQ("没有这个词", 0) == 0
+    assert "石墨烯" not in jieba.dt.segmenter.user_dict.entries
+    path = tmp_path / "user.txt"
+    path.write_text("创新办 3 i\n云计算 5\n", encoding="utf-8")
+    assert tokenizer.load_userdict(str(path)) == 2 and "云计算" in tokenizer.lcut("我们用云计算")
+
+
+def test_set_dictionary_changes_the_main_dictionary(tmp_path):
+    tokenizer = jieba.Tokenizer()
+    with pytest.raises(FileNotFoundError):
+        tokenizer.set_dictionary(tmp_path / "missing.txt")
+    path = tmp_path / "dict.txt"
+    path.write_text("北京 100 ns\n清华 50 nt\n", encoding="utf-8")
+    tokenizer.set_dictionary(path)
+    assert tokenizer.get_FREQ("北京") == 100 and tokenizer.get_FREQ("天安门") is None
+    with tokenizer.get_dict_file() as file:
+        assert file.read().decode("utf-8").startswith("北京 100")
+    assert "".join(tokenizer.lcut("我爱北京天安门")) == "我爱北京天安门"
+
+
+def test_threads_share_the_default_tokenizer():
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = ["我爱北京天安门", "今天天气很好", "他是一名学生"] * 20
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(jieba.lcut, texts))
+    assert results == [jieba.lcut(text) for text in texts]
+
+
+def test_enable_parallel_works_without_a_main_guard(tmp_path):
+    script = tmp_path / "script.py"  # no `if __name__ == "__main__"`, as jieba users write it
+    script.write_text("import zhtagger as jieba\njieba.enable_parallel(2)\n"
+                      "print('/'.join(jieba.cut('我爱北京天安门\\n今天天气很好\\n' * 3)))\njieba.disable_parallel()\n",
+                      encoding="utf-8")
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, check=True)
+    assert result.stdout.count("北京") == 3 and "Traceback" not in result.stderr

@@ -1,0 +1,50 @@
+"""A main dictionary in jieba's format (``word freq [tag]`` a line): jieba's bundled one by default, or any
+file given to ``set_dictionary``. It feeds the lexicon feature of the models that have one, and the
+dictionary-based modes of the jieba-style API (full mode, search mode, ``HMM=False``, ``get_FREQ``)."""
+
+from __future__ import annotations
+
+import functools
+import io
+import os
+import re
+from pathlib import Path
+
+ENTRY = re.compile(r"^(\S+)\s+(\d+)", re.MULTILINE)
+
+
+class Dictionary:
+    def __init__(self, freq: dict[str, int], path: str | None = None) -> None:
+        self.freq = freq
+        self.total = sum(freq.values())
+        self.path = path  # None: jieba's bundled dictionary
+        self.longest = max(map(len, freq), default=0)
+
+    @classmethod
+    def read(cls, path: str | os.PathLike) -> Dictionary:
+        text = Path(path).read_bytes().decode("utf-8-sig")
+        freq = {word: int(count) for word, count in ENTRY.findall(text)}
+        if not freq:
+            raise ValueError(f"{path}: no 'word freq' lines, so not a dictionary in jieba's format")
+        return cls(freq, str(path))
+
+    def open(self) -> io.BufferedReader:
+        """The dictionary file, opened for reading bytes (jieba's ``get_dict_file``)."""
+        if self.path is not None:
+            return open(self.path, "rb")
+        import jieba
+
+        return jieba.get_dict_file()
+
+    def __contains__(self, word: str) -> bool:
+        return word in self.freq
+
+
+@functools.cache
+def jieba_dictionary() -> Dictionary:
+    """jieba's bundled dictionary, read once a process."""
+    import jieba
+
+    with jieba.get_dict_file() as file:
+        text = file.read().decode("utf-8")
+    return Dictionary({word: int(count) for word, count in ENTRY.findall(text)})
