@@ -95,8 +95,9 @@ def test_threads_share_the_default_tokenizer():
 
 def test_enable_parallel_works_without_a_main_guard(tmp_path):
     script = tmp_path / "script.py"  # no `if __name__ == "__main__"`, as jieba users write it
-    script.write_text("import zhtagger as jieba\njieba.enable_parallel(2)\n"
+    script.write_text("import zhtagger as jieba\njieba.add_word('天气很好', 100)\njieba.enable_parallel(2)\n"
                       "print('/'.join(jieba.cut('我爱北京天安门\\n今天天气很好\\n' * 3)))\njieba.disable_parallel()\n",
                       encoding="utf-8")
     result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, check=True)
     assert result.stdout.count("北京") == 3 and "Traceback" not in result.stderr
+    assert result.stdout.count("/天气很好/") == 3  # the workers have the user's words

@@ -62,7 +62,7 @@ def run_cut(args: argparse.Namespace) -> int:
                 endings.append(line[1])
             yield line if line is PAUSE else line[0]
 
-    tokens = segment_lines(texts(), segmenter, args.batch_size, args.workers, args.model, args.userdict)
+    tokens = segment_lines(texts(), segmenter, args.batch_size, args.workers, args.model)
     if not args.output:  # surrogates from --errors surrogateescape go back out as the bytes they came from
         sys.stdout.reconfigure(errors=args.errors if args.errors == "surrogateescape" else "strict")
     with open_atomically(args.output, args.errors) if args.output else contextlib.nullcontext(sys.stdout) as out:

@@ -128,16 +128,16 @@ def batched(lines: Iterable[str | None], size: int) -> Iterator[list[str]]:
 
 
 def segment_lines(lines: Iterable[str], segmenter, batch_size: int = 1000, workers: int = 1,
-                  model: str | os.PathLike | None = None, userdicts: Sequence[Path] = ()) -> Iterator[list[str]]:
+                  model: str | os.PathLike | None = None) -> Iterator[list[str]]:
     """The tokens of each line, in order. With ``workers > 1``, batches go to that many processes, each with
-    its own copy of ``model`` (and ``userdicts``) and one thread; ``segmenter`` serves one worker alone."""
+    its own copy of ``model``, ``segmenter``'s user dictionary, and one thread."""
     if workers == 1:
         for batch in batched(lines, batch_size):
             yield from segmenter.lcut_batch(batch)
         return
     context = multiprocessing.get_context("spawn")  # fork is unsafe once BLAS or torch has started its threads
     with one_thread_each(), main_script_hidden():
-        pool = context.Pool(workers, initializer=start_worker, initargs=(model, list(userdicts)))
+        pool = context.Pool(workers, initializer=start_worker, initargs=(model, user_words(segmenter)))
     with pool:
         pending: deque = deque()  # at most 2 batches a worker in flight: memory stays bounded (Pool.imap
         for batch in batched(lines, batch_size):  # would read the whole input ahead)
@@ -187,7 +187,12 @@ def main_script_hidden() -> Iterator[None]:
 _worker_segmenter = None
 
 
-def start_worker(model, userdicts) -> None:
+def user_words(segmenter) -> list[tuple[str, int | None, str | None]]:
+    entries = segmenter.user_dict.entries.items() if segmenter is not None else ()
+    return [(word, entry.freq, entry.tag) for word, entry in entries]
+
+
+def start_worker(model, words: list[tuple[str, int | None, str | None]]) -> None:
     global _worker_segmenter
     import signal
 
@@ -196,8 +201,7 @@ def start_worker(model, userdicts) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it ends the workers quietly
 
     _worker_segmenter = Segmenter.load(model)
-    for path in userdicts:
-        _worker_segmenter.load_userdict(path)
+    _worker_segmenter.user_dict.add_words(words)
 
 
 def segment_batch(lines: list[str]) -> list[list[str]]:
