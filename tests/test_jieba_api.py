@@ -101,3 +101,33 @@ def test_enable_parallel_works_without_a_main_guard(tmp_path):
     result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, check=True)
     assert result.stdout.count("北京") == 3 and "Traceback" not in result.stderr
     assert result.stdout.count("/天气很好/") == 3  # the workers have the user's words
+
+
+@pytest.mark.parametrize("name", ["cut", "lcut"])
+def test_posseg_has_jiebas_functions(name):
+    import jieba.posseg as real_posseg
+
+    ours, theirs = inspect.signature(getattr(jieba.posseg, name)), inspect.signature(getattr(real_posseg, name))
+    assert list(ours.parameters) == list(theirs.parameters)
+
+
+def test_posseg_pairs_unpack_print_and_keep_every_character():
+    text = "我爱北京天安门，iPhone售价5999元。"
+    pairs = jieba.posseg.lcut(text)
+    assert "".join(word for word, _ in pairs) == text
+    assert [str(p) for p in pairs][:4] == ["我/r", "爱/v", "北京/ns", "天安门/ns"]
+    assert {str(p) for p in pairs} >= {"，/x", "iPhone/eng", "5999/m"}
+    assert repr(pairs[0]) == "pair('我', 'r')" and pairs[0] == jieba.posseg.pair("我", "r")
+    tokenizer = jieba.posseg.POSTokenizer(jieba.Tokenizer())
+    tokenizer.tokenizer.add_word("云计算平台", 10, "nz")  # a user word keeps its given tag
+    assert jieba.posseg.pair("云计算平台", "nz") in tokenizer.lcut("他在云计算平台工作")
+
+
+def test_set_model_switches_the_module_functions_and_posseg():
+    try:
+        jieba.set_model("ctb")  # keeps person names whole
+        assert jieba.lcut("邓小平会见了张三丰。")[:1] == ["邓小平"]
+        assert str(jieba.posseg.lcut("邓小平会见了张三丰。")[0]) == "邓小平/nr"
+    finally:
+        jieba.set_model("pku")
+    assert jieba.lcut("邓小平会见了张三丰。")[:2] == ["邓", "小平"]  # the PKU standard

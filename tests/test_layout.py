@@ -14,7 +14,7 @@ TASK_FILES = {"__init__.py", "config.py", "data.py", "network.py", "predictor.py
 # engine and every predictor (inference), the jieba-style API and the command line
 TORCH_FREE = ["zhtagger", "zhtagger.api", "zhtagger.cli", "zhtagger.config", "zhtagger.optional",
               "zhtagger.evaluation", "zhtagger.modeldir", "zhtagger.registry", "zhtagger.core.config",
-              "zhtagger.tokenizer", "zhtagger.text.dictionary",
+              "zhtagger.tokenizer", "zhtagger.posseg", "zhtagger.text.dictionary",
               "zhtagger.core.light", "zhtagger.tasks.base", "zhtagger.tasks.segment.stream",
               "zhtagger.tasks.segment.light", "zhtagger.tasks.cloze.light"] + [
     f"zhtagger.tasks.{task}.{name}" for task in TASKS for name in ("config", "predictor", "evaluate", "data")] + [

@@ -20,7 +20,8 @@ __version__ = "0.2.0"
 _LAZY = {
     **dict.fromkeys(["cut", "lcut", "lcut_batch", "tokenize", "load_userdict", "add_word", "del_word", "initialize",
                      "cut_for_search", "lcut_for_search", "suggest_freq", "get_FREQ", "get_dict_file",
-                     "set_dictionary", "setLogLevel", "enable_parallel", "disable_parallel", "dt"], "zhtagger.api"),
+                     "set_dictionary", "setLogLevel", "enable_parallel", "disable_parallel", "dt", "set_model"],
+                    "zhtagger.api"),
     "Tokenizer": "zhtagger.tokenizer",
     "load": "zhtagger.registry",
     "Evaluation": "zhtagger.evaluation",
@@ -44,6 +45,8 @@ __all__ = ["__version__", *_LAZY]
 
 
 def __getattr__(name: str):
+    if name == "posseg":  # jieba.posseg's twin, a module
+        return importlib.import_module("zhtagger.posseg")
     if name not in _LAZY:
         raise AttributeError(f"module 'zhtagger' has no attribute {name!r}")
     try:

@@ -20,6 +20,14 @@ def default_segmenter():
     return dt.segmenter
 
 
+def set_model(model: str | os.PathLike) -> None:
+    """The model behind the module functions (and ``zhtagger.posseg``'s): a shipped name (``"pku"``, the
+    default; ``"ctb"``, which keeps person names whole) or a model directory. User words start afresh."""
+    global dt
+    dt = Tokenizer(model=model)
+    dt.initialize()
+
+
 def initialize(dictionary: str | os.PathLike | None = None) -> None:
     dt.initialize(dictionary)
 

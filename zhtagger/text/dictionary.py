@@ -10,23 +10,20 @@ import os
 import re
 from pathlib import Path
 
-ENTRY = re.compile(r"^(\S+)\s+(\d+)", re.MULTILINE)
+ENTRY = re.compile(r"^(\S+)[ \t]+(\d+)(?:[ \t]+(\S+))?", re.MULTILINE)
 
 
 class Dictionary:
-    def __init__(self, freq: dict[str, int], path: str | None = None) -> None:
+    def __init__(self, freq: dict[str, int], path: str | None = None, tags: dict[str, str] | None = None) -> None:
         self.freq = freq
+        self.tags = tags or {}  # part-of-speech tags, where the file gives them
         self.total = sum(freq.values())
         self.path = path  # None: jieba's bundled dictionary
         self.longest = max(map(len, freq), default=0)
 
     @classmethod
     def read(cls, path: str | os.PathLike) -> Dictionary:
-        text = Path(path).read_bytes().decode("utf-8-sig")
-        freq = {word: int(count) for word, count in ENTRY.findall(text)}
-        if not freq:
-            raise ValueError(f"{path}: no 'word freq' lines, so not a dictionary in jieba's format")
-        return cls(freq, str(path))
+        return parse(Path(path).read_bytes().decode("utf-8-sig"), str(path))
 
     def open(self) -> io.BufferedReader:
         """The dictionary file, opened for reading bytes (jieba's ``get_dict_file``)."""
@@ -46,5 +43,12 @@ def jieba_dictionary() -> Dictionary:
     import jieba
 
     with jieba.get_dict_file() as file:
-        text = file.read().decode("utf-8")
-    return Dictionary({word: int(count) for word, count in ENTRY.findall(text)})
+        return parse(file.read().decode("utf-8"), None)
+
+
+def parse(text: str, path: str | None) -> Dictionary:
+    entries = ENTRY.findall(text)
+    if not entries:
+        raise ValueError(f"{path}: no 'word freq' lines, so not a dictionary in jieba's format")
+    return Dictionary({word: int(count) for word, count, _ in entries}, path,
+                      {word: tag for word, _, tag in entries if tag})
