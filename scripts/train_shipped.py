@@ -39,13 +39,17 @@ DESCRIPTIONS = {
 SEED = 0
 
 
-def shipped_config(data: Path) -> SegmenterConfig:
-    return SegmenterConfig(char_dim=64, bigram_dim=48, lexicon_dim=16, hidden=64, layers=1, dropout=0.3,
-                           min_bigram_count=10, pretrain=tuple(str(data / path) for path in PRETRAIN))
+SHAPE = {"char_dim": 64, "bigram_dim": 48, "hidden": 64}  # what ships; --char-dim etc. try others
+EPOCHS = 15
 
 
-def train_settings() -> TrainConfig:
-    return TrainConfig(epochs=15, lr=2e-3, lr_decay=0.9, patience=4, seed=SEED, quiet=True)
+def shipped_config(data: Path, **shape: int) -> SegmenterConfig:
+    return SegmenterConfig(**{**SHAPE, **shape}, lexicon_dim=16, layers=1, dropout=0.3, min_bigram_count=10,
+                           pretrain=tuple(str(data / path) for path in PRETRAIN))
+
+
+def train_settings(epochs: int = EPOCHS) -> TrainConfig:
+    return TrainConfig(epochs=epochs, lr=2e-3, lr_decay=0.9, patience=4, seed=SEED, quiet=True)
 
 
 def main() -> None:
@@ -54,6 +58,9 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[1].parent / "shared" / "data")
     parser.add_argument("--runs", type=Path, default=Path("runs/shipped"))
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[1] / "zhtagger" / "models")
+    for name, value in SHAPE.items():
+        parser.add_argument(f"--{name.replace('_', '-')}", type=int, default=value, help=f"(default {value})")
+    parser.add_argument("--epochs", type=int, default=EPOCHS, help="epochs at most")
     parser.add_argument("--rescore", action="store_true",
                         help="score the shipped models again (dev-chosen decoder, test, jieba) without training")
     args = parser.parse_args()
@@ -65,7 +72,8 @@ def main() -> None:
 
 def train_one(name: str, args) -> dict:
     spec = CORPORA[SHIPPED[name]]
-    config, settings = shipped_config(args.data), train_settings()
+    config = shipped_config(args.data, **{name: getattr(args, name) for name in SHAPE})
+    settings = train_settings(args.epochs)
     started = time.perf_counter()
     _, result = train_segmenter(args.data / spec["train"], spec["dev"] and args.data / spec["dev"],
                                 args.runs / name, config, settings)

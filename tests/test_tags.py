@@ -1,8 +1,9 @@
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from zhtagger.text.tags import B, E, M, S, is_legal, joint_tags, tags_to_words, words_to_tags
+from zhtagger.text.tags import B, E, M, S, is_legal, joint_tags, tags_to_words, texts_to_words, words_to_tags
 
 words_strategy = st.lists(st.text(alphabet="我爱北京天安门abc1", min_size=1, max_size=5), max_size=12)
 
@@ -39,3 +40,12 @@ def test_illegal_sequences():
     assert not is_legal([B, S, E])
     with pytest.raises(ValueError, match="one tag per character"):
         tags_to_words("ab", [S])
+
+
+def test_many_texts_are_cut_in_one_pass_each_keeping_its_own_characters():
+    texts = ["我爱北京", "", "天安门", "好", ""]
+    tags = [S, S, B, E, B, M, E, S]
+    offsets = np.cumsum([0] + [len(t) for t in texts])
+    assert texts_to_words("".join(texts), np.array(tags), offsets) == [["我", "爱", "北京"], [], ["天安门"], ["好"], []]
+    # a word never runs from one text into the next, whatever the tags say
+    assert texts_to_words("ab" + "cd", np.array([B, M, M, E]), np.array([0, 2, 4])) == [["ab"], ["cd"]]

@@ -1,19 +1,20 @@
 """The shared core's forward pass in numpy: the same maths on the same weights as :class:`SequenceTagger`, for
 inference without torch.
 
-Two rewrites make it cheaper than a literal port, both exact in arithmetic (floating-point rounding differs
-in the last bits; tests/test_light.py measures the agreement):
+The work is split as cuDNN splits it: the input projections ``W_ih x_t + b`` are found before the loop over
+time, so that each step only multiplies ``h`` by ``W_hh``, adds and squashes. Rewrites make it cheaper than a
+literal port, all exact in arithmetic (floating-point rounding differs in the last bits; tests/test_light.py
+measures the agreement):
 
-- the first layer's input projection ``W_ih @ [e_1; e_2; ...]`` is a sum over id channels of
-  ``W_ih[:, channel] @ e_k``, so for a channel with a small vocabulary (characters, lexicon features) it is
-  looked up in a table computed once per id instead of multiplied per step; the other channels' embeddings
-  join ``h`` in each step's one matrix product ``[h; e] @ [W_hh; W_ih]``, so no (steps, 4H) projection of the
-  whole text is ever materialised;
+- the first layer's input projection ``W_ih @ [e_1; e_2; ...] + b`` depends only on the ids a character has
+  in each channel (character, bigram, lexicon feature...). A batch holds far fewer distinct combinations of
+  ids than characters, so it is computed once per combination (from tables made at load for the channels
+  with small vocabularies, by a matrix product for the others) and each step looks its rows up;
 - ``sigmoid(z) = (tanh(z / 2) + 1) / 2``, so with the input, forget and output gates' weights halved at load,
-  one ``tanh`` over all four gates serves them all.
-
-Both directions of a layer run in one loop over time, stacked, so each step is one batched matrix product and
-a few array operations.
+  one ``tanh`` over all four gates serves them all;
+- both directions of a layer run in one loop over time, stacked, so each step is one batched matrix product
+  and a few array operations; rows go longest first, so the rows still going at a step are a prefix and no
+  work is spent on padding.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import numpy as np
 
 from zhtagger.core.config import Direction, Merge, TaggerConfig
 
-TABLE_BYTES = 32 * 2**20  # an id channel whose projection table would be larger is multiplied step by step
+TABLE_BYTES = 32 * 2**20  # an id channel whose projection table would be larger is projected per batch
 
 
 class LightTagger:
@@ -44,77 +45,108 @@ class LightTagger:
         self.layers = [LightLayer(w, f"lstm.{layer}", directions, config.hidden) for layer in range(config.layers)]
         self.output_weight = np.ascontiguousarray(w["output.weight"].T)  # (H or 2H, C)
         self.output_bias = w["output.bias"]
-        # first layer: small id channels become tables of projections, the others stay dense inputs
-        self.tabled = [table.shape[0] * self.layers[0].gates.size * 4 <= TABLE_BYTES for table in self.embeddings]
-        self.tables = self.layers[0].take_tables(self.embeddings, self.tabled)
+        self.channels = self.layers[0].id_channels(self.embeddings)
 
     def __call__(self, x: np.ndarray, lengths: np.ndarray | None = None) -> np.ndarray:
         """x: (B, T[, K or F]); lengths: (B,) or None when nothing is padded -> outputs (B, T, C); outputs at
         padded steps are meaningless."""
         batch, steps = x.shape[:2]
         lengths = np.full(batch, steps, dtype=np.int64) if lengths is None else np.asarray(lengths)
-        order = [reading_order(lengths, steps) if backward else None for backward in self.backward]
-        if self.embeddings:
-            x = x[..., None] if x.ndim == 2 else x
-            dense = [table[x[..., k]] for k, table in enumerate(self.embeddings) if not self.tabled[k]]
-            ids = [x[..., k] for k in range(len(self.embeddings)) if self.tabled[k]]
-            h = self.layers[0](np.concatenate(dense, -1) if dense else None, ids, self.tables, order)
+        longest_first = np.argsort(-lengths, kind="stable")
+        x, lengths = x[longest_first], lengths[longest_first]
+        going = (lengths[None, :] > np.arange(steps)[:, None]).sum(1)  # (T,) rows still going at each step
+        orders = [reading_order(lengths, steps) if backward else None for backward in self.backward]
+        if self.channels:
+            h = self.layers[0].run_ids(x[..., None] if x.ndim == 2 else x, self.channels, orders, going)
         else:
-            h = self.layers[0](x.astype(np.float32), [], [], order)
+            h = self.layers[0].run(x.astype(np.float32), orders, going)
         h = merge(h, self.config.merge)
         for layer in self.layers[1:]:
-            h = merge(layer(h, [], [], order), self.config.merge)  # (B, T, H or 2H)
-        return h @ self.output_weight + self.output_bias  # (B, T, C)
+            h = merge(layer.run(h, orders, going), self.config.merge)  # (B, T, H or 2H)
+        outputs = np.empty((batch, steps, len(self.output_bias)), dtype=np.float32)
+        outputs[longest_first] = h @ self.output_weight + self.output_bias
+        return outputs  # (B, T, C)
+
+
+class IdChannel:
+    """One id channel's share of the first layer's input projection: from a (n_dir, V, 4H) table computed at
+    load, or for a large vocabulary from its embeddings (V, E) and weights (n_dir, E, 4H) when asked."""
+
+    def __init__(self, embeddings: np.ndarray, weight: np.ndarray) -> None:
+        n_dir, _, width = weight.shape
+        self.size = embeddings.shape[0]
+        self.table = None
+        if self.size * n_dir * width * 4 <= TABLE_BYTES:
+            self.table = np.ascontiguousarray(np.einsum("ve,deg->dvg", embeddings, weight))
+        self.embeddings, self.weight = embeddings, weight
+
+    def project(self, ids: np.ndarray) -> np.ndarray:
+        """ids (U,) -> their projections (n_dir, U, 4H)."""
+        return np.take(self.table, ids, axis=1) if self.table is not None else self.embeddings[ids] @ self.weight
 
 
 class LightLayer:
     """One LSTM layer in one or both directions; gates reordered (i, f, o, g) and i, f, o halved (see the
-    module's docstring). Each step multiplies [h; dense input] by the recurrent and input weights at once."""
+    module's docstring)."""
 
     def __init__(self, w: Mapping[str, np.ndarray], prefix: str, directions: list[str], hidden: int) -> None:
         order = np.concatenate([np.arange(0, 2 * hidden), np.arange(3 * hidden, 4 * hidden),
                                 np.arange(2 * hidden, 3 * hidden)])  # torch's i, f, g, o -> i, f, o, g
         scale = np.ones(4 * hidden, dtype=np.float32)
         scale[: 3 * hidden] = 0.5
-        self.hidden = hidden
         self.input_weight = np.stack([w[f"{prefix}.{d}_lstm.weight_ih_l0"][order].T * scale
                                       for d in directions])  # (n_dir, input_size, 4H)
-        self.recurrent = np.stack([w[f"{prefix}.{d}_lstm.weight_hh_l0"][order].T * scale
-                                   for d in directions])  # (n_dir, H, 4H)
-        self.gates = np.stack([(w[f"{prefix}.{d}_lstm.bias_ih_l0"] + w[f"{prefix}.{d}_lstm.bias_hh_l0"])[order]
-                               * scale for d in directions])  # (n_dir, 4H): the bias
-        self.weights = np.concatenate([self.recurrent, self.input_weight], axis=1)  # (n_dir, H + input, 4H)
+        self.recurrent = np.ascontiguousarray(np.stack([w[f"{prefix}.{d}_lstm.weight_hh_l0"][order].T * scale
+                                                        for d in directions]))  # (n_dir, H, 4H)
+        self.bias = np.stack([(w[f"{prefix}.{d}_lstm.bias_ih_l0"] + w[f"{prefix}.{d}_lstm.bias_hh_l0"])[order]
+                              * scale for d in directions])  # (n_dir, 4H)
 
-    def take_tables(self, embeddings: list[np.ndarray], tabled: list[bool]) -> list[np.ndarray]:
-        """Projections (n_dir, V, 4H) of every id of the tabled channels (the bias in the first), and the
-        weights of [h; the other channels' embeddings] for the steps."""
+    def id_channels(self, embeddings: list[np.ndarray]) -> list[IdChannel]:
+        """The input weights split by the id channel (embedding table) they read; none for dense inputs."""
         starts = np.cumsum([0] + [table.shape[1] for table in embeddings])
-        tables, dense_rows = [], [np.arange(self.hidden)]
-        for k, table in enumerate(embeddings):
-            rows = np.arange(starts[k], starts[k + 1])
-            if tabled[k]:
-                projection = np.einsum("ve,deg->dvg", table, self.input_weight[:, rows])
-                tables.append(np.ascontiguousarray(projection + (self.gates[:, None, :] if not tables else 0)))
-            else:
-                dense_rows.append(self.hidden + rows)
-        if embeddings:
-            self.weights = np.ascontiguousarray(self.weights[:, np.concatenate(dense_rows)])
-        return tables
+        return [IdChannel(table, self.input_weight[:, starts[k] : starts[k + 1]]) for k, table in enumerate(embeddings)]
 
-    def __call__(self, dense: np.ndarray | None, ids: list[np.ndarray], tables: list[np.ndarray],
-                 order: list[np.ndarray | None]) -> list[np.ndarray]:
-        """Dense inputs (B, T, D) or None, and ids (B, T) of the tabled channels -> each direction's outputs
-        (B, T, H) in text order. ``order`` gives, per direction, the positions read at each step (None: left
-        to right); a backward direction reads each row reversed within its own length, so never padding first."""
-        batch, steps = (dense if dense is not None else ids[0]).shape[:2]
-        rows = np.arange(batch)[:, None]
-        by_step = [(lambda a: a) if positions is None else (lambda a, p=positions: a[rows, p]) for positions in order]
-        dense_steps = None if dense is None else np.stack(
-            [read(dense).transpose(1, 0, 2) for read in by_step], axis=1)  # (T, n_dir, B, D)
-        id_steps = [np.stack([read(channel).T for read in by_step], axis=1) for channel in ids]  # (T, n_dir, B)
-        outputs = run_cells(self.weights, self.hidden, dense_steps, id_steps, tables,
-                            None if tables else self.gates, batch, steps)  # (T, n_dir, B, H)
-        return [read(outputs[:, d].transpose(1, 0, 2)) for d, read in enumerate(by_step)]
+    def run_ids(self, ids: np.ndarray, channels: list[IdChannel], orders: list[np.ndarray | None],
+                going: np.ndarray) -> list[np.ndarray]:
+        """Ids (B, T, K), rows longest first -> each direction's outputs (B, T, H) in text order."""
+        combinations, rows = distinct_rows(ids, [channel.size for channel in channels])
+        table = np.ascontiguousarray(self.bias[:, None, :] + sum(channel.project(combinations[:, k])
+                                                                 for k, channel in enumerate(channels)))
+        steps_rows = np.stack([read_steps(rows, positions).T for positions in orders], axis=1)  # (T, n_dir, B)
+        return in_text_order(run_cells(self.recurrent, going, table=table, ids=steps_rows), orders)
+
+    def run(self, inputs: np.ndarray, orders: list[np.ndarray | None], going: np.ndarray) -> list[np.ndarray]:
+        """Dense inputs (B, T, D), rows longest first -> each direction's outputs (B, T, H) in text order."""
+        projected = np.stack([read_steps(inputs, positions).transpose(1, 0, 2) @ self.input_weight[d] + self.bias[d]
+                              for d, positions in enumerate(orders)], axis=1)  # (T, n_dir, B, 4H)
+        return in_text_order(run_cells(self.recurrent, going, projected=projected), orders)
+
+
+def distinct_rows(ids: np.ndarray, sizes: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """ids (B, T, K), channel k's below sizes[k] -> (the distinct combinations (U, K), the number of each
+    position's combination (B, T))."""
+    key, span = np.zeros(ids.shape[:2], dtype=np.int64), 1
+    for k, size in enumerate(sizes):
+        if span * size >= 2**62:  # renumber what is there so far, to keep the key in 64 bits
+            key = np.unique(key, return_inverse=True)[1].reshape(key.shape)
+            span = int(key.max()) + 1
+        key = key * size + ids[..., k]
+        span *= size
+    _, first, rows = np.unique(key, return_index=True, return_inverse=True)
+    return ids.reshape(-1, ids.shape[-1])[first], rows.reshape(key.shape)
+
+
+def in_text_order(outputs: np.ndarray, orders: list[np.ndarray | None]) -> list[np.ndarray]:
+    """Outputs (T, n_dir, B, H) in each direction's reading order -> (B, T, H) per direction, in text order."""
+    return [read_steps(outputs[:, d].transpose(1, 0, 2), positions) for d, positions in enumerate(orders)]
+
+
+def read_steps(array: np.ndarray, positions: np.ndarray | None) -> np.ndarray:
+    """(B, T, ...) -> the same read in the order ``positions`` (B, T) gives (None: as it is). Reading orders
+    are their own inverses, so this also puts a direction's outputs back in text order."""
+    if positions is None:
+        return array
+    return array[np.arange(array.shape[0])[:, None], positions]
 
 
 def reading_order(lengths: np.ndarray, steps: int) -> np.ndarray:
@@ -125,39 +157,41 @@ def reading_order(lengths: np.ndarray, steps: int) -> np.ndarray:
     return np.where(mirrored >= 0, mirrored, positions)
 
 
-def run_cells(weights: np.ndarray, hidden: int, dense: np.ndarray | None, ids: list[np.ndarray],
-              tables: list[np.ndarray], bias: np.ndarray | None, batch: int, steps: int) -> np.ndarray:
-    """The LSTM recurrence, time-major, gates (i, f, o, g) with the first three pre-halved. At step t the
-    gates are ``[h; dense[t]] @ weights`` (n_dir, H + D, 4H) plus each table's rows for ``ids[t]`` (n_dir, B)
-    plus ``bias``. Returns the hidden states (T, n_dir, B, H)."""
-    n_dir = weights.shape[0]
-    state = np.zeros((n_dir, batch, weights.shape[1]), dtype=np.float32)  # [h; dense input]
-    h = state[..., :hidden]
-    c = np.zeros((n_dir, batch, hidden), dtype=np.float32)
-    squashed_c = np.empty_like(c)
-    gates = np.empty((n_dir, batch, 4 * hidden), dtype=np.float32)
-    looked_up = np.empty_like(gates[0])
-    outputs = np.empty((steps, n_dir, batch, hidden), dtype=np.float32)
-    sigmoid_part, candidate = gates[..., : 3 * hidden], gates[..., 3 * hidden :]
-    input_gate, forget_gate, output_gate = (gates[..., k * hidden : (k + 1) * hidden] for k in range(3))
+def run_cells(recurrent: np.ndarray, going: np.ndarray, table: np.ndarray | None = None,
+              ids: np.ndarray | None = None, projected: np.ndarray | None = None) -> np.ndarray:
+    """The LSTM recurrence, gates (i, f, o, g) with the first three pre-halved: at step t the gates are
+    ``h @ recurrent`` (n_dir, H, 4H) plus the input projection, either the rows ``ids[t]`` (n_dir, B) of
+    ``table`` (n_dir, U, 4H) or ``projected[t]`` (n_dir, B, 4H). Rows go longest first and ``going[t]`` of them
+    are still going at step t; the others' states stay 0. Returns the hidden states (T, n_dir, B, H)."""
+    n_dir, hidden, width = recurrent.shape
+    steps, batch = len(going), (ids if ids is not None else projected).shape[2]
+    outputs = np.zeros((steps, n_dir, batch, hidden), dtype=np.float32)
+    h = np.zeros((n_dir, batch, hidden), dtype=np.float32)
+    c = np.zeros_like(h)
+    squashed = np.empty_like(h)
+    all_gates = np.empty((n_dir, batch, width), dtype=np.float32)
+    looked_up = np.empty((batch, width), dtype=np.float32)
     for t in range(steps):
-        if dense is not None:
-            state[..., hidden:] = dense[t]
-        np.matmul(state, weights, out=gates)
-        for table, channel in zip(tables, ids, strict=True):
+        n = going[t]
+        gates = all_gates[:, :n]
+        np.matmul(h[:, :n], recurrent, out=gates)
+        if table is not None:
             for d in range(n_dir):
-                np.take(table[d], channel[t, d], axis=0, out=looked_up, mode="clip")  # "raise" copies twice
-                gates[d] += looked_up
-        if bias is not None:
-            gates += bias[:, None, :]
+                np.take(table[d], ids[t, d, :n], axis=0, out=looked_up[:n], mode="clip")  # "raise" copies twice
+                gates[d] += looked_up[:n]
+        else:
+            gates += projected[t, :, :n]
         np.tanh(gates, out=gates)
-        sigmoid_part *= 0.5
-        sigmoid_part += 0.5
-        c *= forget_gate
-        c += input_gate * candidate
-        np.tanh(c, out=squashed_c)
-        np.multiply(output_gate, squashed_c, out=h)
-        outputs[t] = h
+        sigmoids = gates[..., : 3 * hidden]
+        sigmoids *= 0.5
+        sigmoids += 0.5
+        cell, candidate = c[:, :n], squashed[:, :n]
+        cell *= gates[..., hidden : 2 * hidden]  # forget
+        np.multiply(gates[..., :hidden], gates[..., 3 * hidden :], out=candidate)  # input * candidate
+        cell += candidate
+        np.tanh(cell, out=candidate)
+        h = outputs[t]
+        np.multiply(gates[..., 2 * hidden : 3 * hidden], candidate, out=h[:, :n])  # output
     return outputs
 
 

@@ -3,9 +3,10 @@ continues or ends there. The dictionary is jieba's bundled one (open track) or t
 track; jackknifed in training, see :func:`jackknifed_features`).
 
 Matching is vectorised: every window of 2..MAX_WORD characters is hashed (a polynomial over code points,
-modulo 2**64) and looked up in the sorted hashes of the dictionary's words of that length. Two different
-strings share a hash with a chance below 2**-40 per window (a few hundred thousand dictionary hashes out of
-2**64), far below anything that shows in accuracy.
+modulo 2**64, lowest bit cleared) and looked up in a hash table (:class:`~zhtagger.text.hashindex.HashIndex`)
+of the hashes of the dictionary's words of that length. Two different strings share a hash with a chance
+below 2**-40 per window (a few hundred thousand dictionary hashes out of 2**63), far below anything that
+shows in accuracy.
 """
 
 from __future__ import annotations
@@ -15,13 +16,15 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from zhtagger.text.vocab import char_codes, find_sorted
+from zhtagger.text.hashindex import HashIndex
+from zhtagger.text.vocab import char_codes
 
 JACKKNIFE_FOLDS = 10
 MAX_WORD = 6  # longer dictionary words are rare and add little
 N_FEATURES = 2 + 8  # ids 0 (padding) and 1 (unknown) are reserved; 2 + three bits
 BEGIN, INSIDE, END = 1, 2, 4
 HASH_BASE = np.uint64(0x9E3779B97F4A7C15)  # odd (invertible modulo 2**64), bits spread evenly
+EMPTY_BIT = np.uint64(1)  # cleared in every hash, so none is the HashIndex's empty-slot marker
 
 
 def fold_hash(columns: list[np.ndarray]) -> np.ndarray:
@@ -39,11 +42,11 @@ class Lexicon:
         lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
         codes = char_codes("".join(words))
         starts = np.cumsum(lengths) - lengths
-        self.hashes = {}  # word length -> sorted hashes of the dictionary's words of that length
+        self.hashes = {}  # word length -> the hashes of the dictionary's words of that length
         for size in range(2, MAX_WORD + 1):
             first = starts[lengths == size]
             if len(first):
-                self.hashes[size] = np.sort(fold_hash([codes[first + k] for k in range(size)]))
+                self.hashes[size] = HashIndex(fold_hash([codes[first + k] for k in range(size)]) & ~EMPTY_BIT)
 
     @classmethod
     def jieba_default(cls) -> Lexicon:
@@ -67,8 +70,8 @@ class Lexicon:
             windows = n - size + 1
             if windows <= 0:
                 continue
-            hashed = fold_hash([codes[k : k + windows] for k in range(size)])
-            starts = np.flatnonzero(find_sorted(table, hashed)[1] & (remaining[:windows] >= size))
+            hashed = fold_hash([codes[k : k + windows] for k in range(size)]) & ~EMPTY_BIT
+            starts = np.flatnonzero(table.contains(hashed) & (remaining[:windows] >= size))
             bits[starts] |= BEGIN
             for k in range(1, size - 1):
                 bits[starts + k] |= INSIDE

@@ -54,12 +54,21 @@ def tags_to_words(chars: str | Sequence[str], tags: Sequence[int] | np.ndarray) 
     after E or S, or before B or S.
     """
     text = chars if isinstance(chars, str) else "".join(chars)
-    tags = np.asarray(tags)
+    return texts_to_words(text, np.asarray(tags), np.array([0, len(text)]))[0]
+
+
+def texts_to_words(text: str, tags: np.ndarray, offsets: np.ndarray) -> list[list[str]]:
+    """:func:`tags_to_words` for many texts laid end to end in ``text`` (text i is
+    ``text[offsets[i]:offsets[i + 1]]``) with their tags (one per character), in one pass."""
     if len(text) != len(tags):
         raise ValueError(f"need one tag per character; got {len(text)} characters and {len(tags)} tags")
-    closes, opens = (tags == E) | (tags == S), (tags == B) | (tags == S)
-    edges = [0, *(np.flatnonzero(closes[:-1] | opens[1:]) + 1).tolist(), len(text)] if len(text) else [0]
-    return [text[a:b] for a, b in zip(edges, edges[1:], strict=False)]
+    cut = np.zeros(len(text) + 1, dtype=bool)  # a word begins at each True (the last: the end)
+    cut[1:-1] = (tags[:-1] == E) | (tags[:-1] == S) | (tags[1:] == B) | (tags[1:] == S)
+    cut[offsets] = True
+    edges = np.flatnonzero(cut).tolist()
+    words = [text[a:b] for a, b in zip(edges, edges[1:], strict=False)]
+    firsts = np.searchsorted(edges, offsets).tolist()  # each text's first word
+    return [words[a:b] for a, b in zip(firsts, firsts[1:], strict=False)]
 
 
 def is_legal(tags: Sequence[int]) -> bool:

@@ -39,6 +39,7 @@ class UserDictionary:
 
     def __init__(self) -> None:
         self.entries: dict[str, Entry] = {}
+        self.forbidden_words: set[str] = set()  # entries of frequency 0, kept apart so a check is one lookup
         self.longest = 0
         self._lock = threading.Lock()  # updates come from any thread; readers see whole dictionaries
 
@@ -54,6 +55,10 @@ class UserDictionary:
                 if freq is not None and (isinstance(freq, bool) or not isinstance(freq, int) or freq < 0):
                     raise ValueError(f"a word's frequency is an integer >= 0; got {freq!r} for {word!r}")
                 self.entries[word] = Entry(freq, tag)
+                if freq == 0:
+                    self.forbidden_words.add(word)
+                else:
+                    self.forbidden_words.discard(word)
                 self.longest = max(self.longest, len(word))
 
     def del_word(self, word: str) -> None:
@@ -61,8 +66,7 @@ class UserDictionary:
         self.add_word(word, 0)
 
     def forbidden(self, word: str) -> bool:
-        entry = self.entries.get(word)
-        return entry is not None and entry.forbidden
+        return word in self.forbidden_words
 
     def load(self, source: str | os.PathLike | io.IOBase) -> int:
         """Add the entries of a file (a path or an open file, text or bytes); returns how many were read."""

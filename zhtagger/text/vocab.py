@@ -7,9 +7,12 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
+from zhtagger.text.hashindex import HashIndex
+
 PAD, UNK = "<pad>", "<unk>"
 UNKNOWN_ID = 1  # the id of UNK in every vocabulary
 END = "</s>"  # the right neighbour of a sentence's last character, in bigrams
+MAX_CODE_POINT = 0x10FFFF
 END_CODE = 0x1FFFFF  # END as a code point: above Unicode, within the 21 bits a code point takes
 
 
@@ -21,7 +24,7 @@ class Vocabulary:
         self.index = {token: i for i, token in enumerate(self.tokens)}
         if len(self.index) != len(self.tokens):
             raise ValueError("vocabulary tokens must be unique")
-        self._codes: tuple[np.ndarray, np.ndarray] | None = None  # sorted token codes and their ids
+        self._codes: HashIndex | np.ndarray | None = None  # codes -> ids: an array by code point for characters
 
     @classmethod
     def build(cls, counts: Counter, min_count: int = 1, max_size: int | None = None) -> Vocabulary:
@@ -40,12 +43,15 @@ class Vocabulary:
         """Ids of tokens given as codes (see :func:`token_code`): the vectorised :meth:`ids` for hot paths."""
         if self._codes is None:
             own = token_codes(self.tokens)
-            order = np.argsort(own)
-            order = order[own[order] >= 0]
-            self._codes = (own[order], order.astype(np.int64))
-        keys, values = self._codes
-        position, found = find_sorted(keys, codes)
-        return np.where(found, values[position], UNKNOWN_ID)
+            known = np.flatnonzero(own >= 0)
+            if len(known) and own[known].max() <= MAX_CODE_POINT:  # characters only: one array lookup
+                self._codes = np.full(MAX_CODE_POINT + 2, UNKNOWN_ID, dtype=np.int32)
+                self._codes[own[known]] = known
+            else:
+                self._codes = HashIndex(own[known], known)
+        if isinstance(self._codes, np.ndarray):
+            return self._codes[np.minimum(codes, MAX_CODE_POINT + 1)].astype(np.int64)
+        return self._codes.get(codes, UNKNOWN_ID)
 
     def to_text(self) -> str:
         return "".join(token + "\n" for token in self.tokens)
@@ -106,14 +112,3 @@ def bigram_codes(codes: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     ends = offsets[1:][np.diff(offsets) > 0] - 1
     following[ends] = END_CODE
     return codes << 21 | following
-
-
-def find_sorted(keys: np.ndarray, queries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Where each query sits in the sorted ``keys``, and whether it is there. The queries are searched in
-    sorted order: about three times faster than in text order, as the search paths stay in cache."""
-    if not len(keys):
-        return np.zeros(len(queries), dtype=np.int64), np.zeros(len(queries), dtype=bool)
-    order = np.argsort(queries)
-    position = np.empty(len(queries), dtype=np.int64)
-    position[order] = np.minimum(np.searchsorted(keys, queries[order]), len(keys) - 1)
-    return position, keys[position] == queries

@@ -25,7 +25,7 @@ from zhtagger.tasks.segment.data import Encoded
 from zhtagger.tasks.segment.light import LightSegmenterNet, decode
 from zhtagger.text.corpus import SPLIT_AFTER, Corpus, normalize
 from zhtagger.text.spans import LONGEST_RUN, RUN_CHARS, Kind, allowed_tags, split_spans
-from zhtagger.text.tags import tags_to_words
+from zhtagger.text.tags import texts_to_words
 from zhtagger.text.userdict import UserDictionary
 from zhtagger.text.vocab import Vocabulary, bigram_codes, char_codes
 
@@ -115,17 +115,17 @@ class Segmenter(Predictor):
         return Encoded(np.stack(channels, axis=1), flat_tags, offsets)
 
     def predict_tags(self, encoded: Encoded, decoder: Decoder | str | None = None,
-                     batch_chars: int = 20_000) -> list[np.ndarray]:
-        """Tag ids for every sentence of ``encoded`` (empty sentences get empty arrays)."""
+                     batch_chars: int = 20_000) -> np.ndarray:
+        """Tag ids (N_chars,) of every sentence of ``encoded``, laid end to end as its characters are."""
         decoder = Decoder(decoder or self.config.decoder)
         crf = self.net.crf_tables() if decoder is Decoder.CRF else None
-        results: list[np.ndarray] = [np.zeros(0, dtype=np.int64)] * len(encoded)
+        tags = np.zeros(len(encoded.ids), dtype=np.int64)
         for batch in encoded.prediction_batches(batch_chars):
             scores = self.net.scores(batch.inputs, batch.lengths)  # (B, T, 4)
-            tags = decode(scores, batch.lengths, decoder, batch.allowed, crf)  # (B, T)
-            for row, length, row_tags in zip(batch.rows, batch.lengths, tags, strict=True):
-                results[row] = row_tags[:length]
-        return results
+            batch_tags = decode(scores, batch.lengths, decoder, batch.allowed, crf)  # (B, T)
+            real = np.arange(batch_tags.shape[1])[None, :] < batch.lengths[:, None]
+            tags[(encoded.offsets[batch.rows][:, None] + np.arange(batch_tags.shape[1]))[real]] = batch_tags[real]
+        return tags
 
     def predict(self, inputs: Sequence[str]) -> list[list[str]]:
         """The tokens of each text (:meth:`lcut_batch`)."""
@@ -173,7 +173,8 @@ class Segmenter(Predictor):
         if not pieces:
             return [list(plan) for plan in plans]  # whitespace, URLs and e-mail addresses only
         words = self.decode_pieces(pieces, decoder)
-        return [[token for item in plan for token in (words[item] if isinstance(item, int) else [item])]
+        return [words[plan[0]] if len(plan) == 1 and isinstance(plan[0], int) else
+                [token for item in plan for token in (words[item] if isinstance(item, int) else [item])]
                 for plan in plans]
 
     def decode_pieces(self, pieces: list[str], decoder: Decoder | str | None = None) -> list[list[str]]:
@@ -190,8 +191,10 @@ class Segmenter(Predictor):
             if any(c is not None for c in constraints):
                 encoded.allowed = np.concatenate([np.ones((len(pieces[i]), 4), dtype=bool) if c is None else c
                                                   for i, c in zip(redo, constraints, strict=True)])
-            for i, row in zip(redo, self.predict_tags(encoded, decoder), strict=True):
-                words[i] = tags_to_words(pieces[i], row)
+            redone = texts_to_words("".join(pieces[i] for i in redo), self.predict_tags(encoded, decoder),
+                                    encoded.offsets)
+            for i, piece_words in zip(redo, redone, strict=True):
+                words[i] = piece_words
             redo = [i for i in redo if self.add_boundaries(words[i], boundaries[i])]
             if not redo:
                 break
@@ -199,6 +202,8 @@ class Segmenter(Predictor):
 
     def add_boundaries(self, words: list[str], boundaries: list[int]) -> bool:
         """Add a boundary after the first character of each forbidden word in ``words``; True if any."""
+        if not self.user_dict.forbidden_words:
+            return False
         start, added = 0, False
         for word in words:
             if len(word) > 1 and self.user_dict.forbidden(word):

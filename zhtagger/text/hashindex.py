@@ -1,0 +1,76 @@
+"""A hash table of 64-bit integer keys, built and searched many keys at a time with numpy.
+
+Vocabulary ids of character bigrams and the word-lexicon feature look up one key per character of the text;
+sorting the keys to binary-search them costs O(n log n), this costs about two array passes. Open addressing
+with linear probing: a key lives in the first free slot from its home slot on, so a search walks from the
+home slot until it finds the key or an empty slot. The table is two to four times the number of keys, so
+searches rarely go past the home slot.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+EMPTY = np.uint64(2**64 - 1)  # marks a free slot; a key equal to it is refused
+SPREAD = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing: the top bits of key * SPREAD pick the slot
+
+
+class HashIndex:
+    """Keys (integers in [0, 2**64 - 1)) -> values (default: 0), or just membership."""
+
+    def __init__(self, keys: np.ndarray, values: np.ndarray | None = None) -> None:
+        keys = np.asarray(keys).astype(np.uint64)
+        values = np.zeros(len(keys), dtype=np.int64) if values is None else np.asarray(values, dtype=np.int64)
+        if np.any(keys == EMPTY):
+            raise ValueError("a HashIndex key must be below 2**64 - 1")
+        keys, first = np.unique(keys, return_index=True)  # the first value of a repeated key wins
+        values = values[first]
+        bits = max(4, len(keys).bit_length() + 1)
+        self.mask = (1 << bits) - 1
+        self.shift = np.uint64(64 - bits)
+        self.keys = np.full(1 << bits, EMPTY, dtype=np.uint64)
+        self.values = np.zeros(1 << bits, dtype=np.int64)
+        slots = self.home(keys)
+        pending = np.arange(len(keys))
+        while len(pending):  # each round, one key takes each free slot wanted; the others try the next slot
+            wanted = slots[pending]
+            free = self.keys[wanted] == EMPTY
+            candidates = pending[free]
+            _, first_wanting = np.unique(slots[candidates], return_index=True)
+            placed = candidates[first_wanting]
+            self.keys[slots[placed]], self.values[slots[placed]] = keys[placed], values[placed]
+            waiting = np.ones(len(candidates), dtype=bool)
+            waiting[first_wanting] = False
+            blocked = pending[~free]
+            slots[blocked] = (slots[blocked] + 1) & self.mask
+            pending = np.concatenate([blocked, candidates[waiting]])
+
+    def __len__(self) -> int:
+        return int(np.count_nonzero(self.keys != EMPTY))
+
+    def home(self, keys: np.ndarray) -> np.ndarray:
+        with np.errstate(over="ignore"):
+            return ((keys * SPREAD) >> self.shift).astype(np.int64)
+
+    def find(self, queries: np.ndarray) -> np.ndarray:
+        """The slot of each query's key, or -1 where it is absent."""
+        queries = np.asarray(queries).astype(np.uint64)
+        slots = self.home(queries)
+        found = self.keys[slots]
+        result = np.where(found == queries, slots, -1)
+        pending = np.flatnonzero((found != queries) & (found != EMPTY))
+        while len(pending):
+            slots[pending] = (slots[pending] + 1) & self.mask
+            found = self.keys[slots[pending]]
+            hit = found == queries[pending]
+            result[pending[hit]] = slots[pending[hit]]
+            pending = pending[~hit & (found != EMPTY)]
+        return result
+
+    def get(self, queries: np.ndarray, default: int) -> np.ndarray:
+        """The value of each query's key, ``default`` where it is absent."""
+        slots = self.find(queries)
+        return np.where(slots >= 0, self.values[slots], default)
+
+    def contains(self, queries: np.ndarray) -> np.ndarray:
+        return self.find(queries) >= 0
