@@ -28,7 +28,7 @@ DIRECTIONS = [("forward", "concat"), ("backward", "concat"),
     (d, m, n, i, t) for (d, m), n, i, t in itertools.product(DIRECTIONS, [1, 2], ["ids", "features"], [True, False])
     if i == "ids" or t])
 def test_the_numpy_core_computes_what_the_torch_core_does(monkeypatch, direction, merge, layers, inputs, tabled):
-    monkeypatch.setattr(light, "TABLE_BYTES", 2**30 if tabled else 0)  # projection tables, or embeddings projected per batch
+    monkeypatch.setattr(light, "TABLE_BYTES", 2**30 if tabled else 0)  # tables made at load, or projected per batch
     ids = inputs == "ids"
     config = TaggerConfig(n_outputs=5, vocab_sizes=(30, 2000) if ids else (), embedding_dims=(6, 4) if ids else (),
                           n_features=0 if ids else 3, hidden=7, layers=layers, direction=direction, merge=merge)
