@@ -2,11 +2,12 @@
 
 import io
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from zhtagger.text.spans import Kind, allowed_tags, split_spans
+from zhtagger.text.spans import Kind, allowed_tags, split_spans, texts_allowed_tags
 from zhtagger.text.tags import B, E, M, S
 from zhtagger.text.userdict import UserDictionary
 
@@ -127,3 +128,13 @@ def test_long_runs_of_letters_and_digits_are_whole_tokens_found_in_linear_time()
     long_text = "中" * (MAX_PIECE - 5) + "iPhone15" + "中" * 10
     pieces = [long_text[a:b] for a, b in chunk_spans(long_text, 0, len(long_text), MAX_PIECE)]
     assert pieces[1].startswith("iPhone15") and "".join(pieces) == long_text
+
+
+def test_constraints_of_many_texts_at_once_are_each_texts_own():
+    texts = ["买iPhone", "3.5%", "我爱你", "", "12"]
+    words = [[], [], [(1, 2)], [], []]
+    together = texts_allowed_tags(texts, words, [[1], [], [], [], []])
+    alone = [allowed_tags(t, w, b) for t, w, b in zip(texts, words, [[1], [], [], [], []], strict=True)]
+    assert (together == np.concatenate([np.ones((len(t), 4), bool) if a is None else a
+                                        for t, a in zip(texts, alone, strict=True)])).all()
+    assert texts_allowed_tags(["我爱", "北京"]) is None

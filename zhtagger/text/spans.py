@@ -10,7 +10,7 @@ standard).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from enum import Enum
 
 import numpy as np
@@ -69,24 +69,43 @@ def allowed_tags(text: str, words: Iterable[tuple[int, int]] = (), boundaries: I
     Runs of letters or digits may not contain a word boundary; each (start, end) in ``words`` must be a word
     of its own (B M* E, or S); a word boundary must fall before each position in ``boundaries``.
     """
+    return texts_allowed_tags([text], [list(words)], [list(boundaries)])
+
+
+def texts_allowed_tags(texts: Sequence[str], words: Sequence[Sequence[tuple[int, int]]] | None = None,
+                       boundaries: Sequence[Sequence[int]] | None = None) -> np.ndarray | None:
+    """:func:`allowed_tags` for many texts at once, laid end to end: (total length, 4) bool or None.
+    ``words`` and ``boundaries`` hold each text's own (positions within that text)."""
+    offsets = np.cumsum([0, *map(len, texts)])
     allowed = None
-    for position in boundaries:
-        allowed = np.ones((len(text), 4), dtype=bool) if allowed is None else allowed
-        allowed[position - 1, [B, M]] = False  # the character before ends a word
-        allowed[position, [M, E]] = False  # and this one begins one
-    for start, end in [match.span() for match in KEEP_TOGETHER.finditer(text)]:
-        if end - start < 2:
-            continue
-        allowed = np.ones((len(text), 4), dtype=bool) if allowed is None else allowed
-        allowed[start, [E, S]] = False  # the run's first character does not end a word
-        allowed[start + 1 : end - 1] = [False, True, False, False]  # inside: only M
-        allowed[end - 1, [B, S]] = False  # its last character does not begin one
-    for start, end in words:
-        allowed = np.ones((len(text), 4), dtype=bool) if allowed is None else allowed
-        allowed[start:end] = False
-        if end - start == 1:
-            allowed[start, S] = True
-        else:
-            allowed[start, B] = allowed[end - 1, E] = True
-            allowed[start + 1 : end - 1, M] = True
+
+    def grid() -> np.ndarray:
+        nonlocal allowed
+        if allowed is None:
+            allowed = np.ones((int(offsets[-1]), 4), dtype=bool)
+        return allowed
+
+    for text_boundaries, offset in zip(boundaries or (), offsets, strict=False):
+        for position in text_boundaries:
+            grid()[offset + position - 1, [B, M]] = False  # the character before ends a word
+            grid()[offset + position, [M, E]] = False  # and this one begins one
+    # runs are found in the texts joined by line breaks, which no run crosses
+    spans = np.array([match.span() for match in KEEP_TOGETHER.finditer("\n".join(texts))], dtype=np.int64)
+    spans = spans[spans[:, 1] - spans[:, 0] >= 2] if len(spans) else spans
+    if len(spans):
+        starts, ends = (spans - (np.searchsorted(offsets + np.arange(len(offsets)), spans[:, :1], "right") - 1)).T
+        grid()[starts[:, None], [E, S]] = False  # a run's first character does not end a word
+        grid()[ends[:, None] - 1, [B, S]] = False  # its last character does not begin one
+        inner = ends - starts - 2
+        inside = np.arange(inner.sum()) + np.repeat(starts + 1 - (np.cumsum(inner) - inner), inner)
+        grid()[inside] = [False, True, False, False]  # inside: only M
+    for text_words, offset in zip(words or (), offsets, strict=False):
+        for start, end in text_words:
+            start, end = offset + start, offset + end
+            grid()[start:end] = False
+            if end - start == 1:
+                grid()[start, S] = True
+            else:
+                grid()[start, B] = grid()[end - 1, E] = True
+                grid()[start + 1 : end - 1, M] = True
     return allowed

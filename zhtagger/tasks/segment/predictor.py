@@ -24,7 +24,7 @@ from zhtagger.tasks.segment.config import Decoder, SegmenterConfig
 from zhtagger.tasks.segment.data import Encoded
 from zhtagger.tasks.segment.light import LightSegmenterNet, decode
 from zhtagger.text.corpus import SPLIT_AFTER, Corpus, normalize
-from zhtagger.text.spans import LONGEST_RUN, RUN_CHARS, Kind, allowed_tags, split_spans
+from zhtagger.text.spans import LONGEST_RUN, RUN_CHARS, Kind, split_spans, texts_allowed_tags
 from zhtagger.text.tags import texts_to_words
 from zhtagger.text.userdict import UserDictionary
 from zhtagger.text.vocab import Vocabulary, bigram_codes, char_codes
@@ -186,13 +186,10 @@ class Segmenter(Predictor):
         words: list[list[str]] = [[] for _ in pieces]
         redo = list(range(len(pieces)))
         for _ in range(3):
-            constraints = [allowed_tags(pieces[i], forced[i], boundaries[i]) for i in redo]
-            encoded = self.encode([pieces[i] for i in redo])
-            if any(c is not None for c in constraints):
-                encoded.allowed = np.concatenate([np.ones((len(pieces[i]), 4), dtype=bool) if c is None else c
-                                                  for i, c in zip(redo, constraints, strict=True)])
-            redone = texts_to_words("".join(pieces[i] for i in redo), self.predict_tags(encoded, decoder),
-                                    encoded.offsets)
+            texts = [pieces[i] for i in redo]
+            encoded = self.encode(texts)
+            encoded.allowed = texts_allowed_tags(texts, [forced[i] for i in redo], [boundaries[i] for i in redo])
+            redone = texts_to_words("".join(texts), self.predict_tags(encoded, decoder), encoded.offsets)
             for i, piece_words in zip(redo, redone, strict=True):
                 words[i] = piece_words
             redo = [i for i in redo if self.add_boundaries(words[i], boundaries[i])]
