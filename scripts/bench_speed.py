@@ -20,6 +20,7 @@ import os
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -31,6 +32,8 @@ WORDS = "icwb2/gold/pku_training_words.utf8"
 CONFIGS = [
     ("jieba 0.42", "jieba", {}),
     ("jieba 0.42, parallel (2 processes)", "jieba", {"parallel": 2}),
+    ("zhtagger default (import zhtagger; zhtagger.lcut_batch), 1 thread", "zhtagger",
+     {"model": "pku", "threads": 1, "api": True}),
     ("zhtagger pku (default: numpy, float32), 1 thread", "zhtagger", {"model": "pku", "threads": 1}),
     ("zhtagger pku (default: numpy, float32), 2 threads", "zhtagger", {"model": "pku", "threads": 2}),
     ("zhtagger pku, torch float32, 2 threads", "zhtagger", {"model": "pku", "threads": 2, "engine": "torch"}),
@@ -42,6 +45,14 @@ CONFIGS = [
     ("jieba 0.42, one 1 MB line", "jieba", {"one_line": True}),
 ]
 THREADS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+FILE_MB = 20  # the command-line runs segment a file of this size
+# (label, command after the interpreter) of each command-line run on that file; {file} and {out} filled in
+FILE_RUNS = [
+    ("jieba 0.42 (python -m jieba)", ["-m", "jieba", "-d", " ", "{file}"]),
+    ("zhtagger cut, 1 worker, 1 thread", ["-m", "zhtagger", "cut", "{file}", "-o", "{out}"]),
+    ("zhtagger cut, 1 worker, 2 threads", ["-m", "zhtagger", "cut", "{file}", "-o", "{out}", "--threads", "2"]),
+    ("zhtagger cut --workers 2", ["-m", "zhtagger", "cut", "{file}", "-o", "{out}", "--workers", "2"]),
+]
 
 
 def peak_rss_mb() -> float:
@@ -71,6 +82,11 @@ def child(tool: str, options: dict, data: Path, repeat: int) -> dict:
             jieba.enable_parallel(options["parallel"])
         segment = (lambda lines: [jieba.lcut(line) for line in lines]) if not options.get("parallel") else \
             (lambda lines: jieba.lcut("\n".join(lines)))
+    elif options.get("api"):  # what a jieba user writes
+        import zhtagger
+
+        zhtagger.lcut("我爱北京天安门")
+        segment = zhtagger.lcut_batch
     else:
         from zhtagger.tasks.segment.predictor import Segmenter
 
@@ -131,10 +147,35 @@ def main() -> None:
         row["vs_jieba"] = row["chars_per_s"] / (jieba_rate if not row.get("one_line") else rows[-1]["chars_per_s"])
         row["pku_f1"] = f1_of(row, args.data)
     args.results.mkdir(parents=True, exist_ok=True)
-    record = {"machine": machine(), "text": f"{TEST_INPUT} x {args.repeat}", "rows": rows}
+    record = {"machine": machine(), "text": f"{TEST_INPUT} x {args.repeat}", "rows": rows,
+              "file_rows": file_runs(args.data)}
     (args.results / "speed.json").write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
     (args.results / "speed.md").write_text(table(record), encoding="utf-8")
+    plot(record, args.results / "speed.png")
     print(table(record))
+
+
+def file_runs(data: Path) -> list[dict]:
+    """Wall time of each FILE_RUNS command on a FILE_MB file (the PKU test text and raw/ headlines and
+    reviews, repeated), load included, each in a fresh process."""
+    with tempfile.TemporaryDirectory() as tmp:
+        text = "\n".join(read_lines(data, 1, False) + (data / "raw" / "tnews_eprstmt.txt").read_text(
+            encoding="utf-8").splitlines()) + "\n"
+        size = len(text.encode("utf-8"))
+        path, out = Path(tmp) / "input.txt", Path(tmp) / "output.txt"
+        path.write_text(text * (FILE_MB * 2**20 // size + 1), encoding="utf-8")
+        chars = len(path.read_text(encoding="utf-8"))
+        rows = []
+        for label, command in FILE_RUNS:
+            command = [part.format(file=path, out=out) for part in command]
+            started = time.perf_counter()
+            subprocess.run([sys.executable, *command], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                           env={**os.environ, "PYTHONPATH": str(ROOT)})
+            seconds = time.perf_counter() - started
+            rows.append({"label": label, "megabytes": path.stat().st_size / 2**20, "chars": chars,
+                         "seconds": seconds, "chars_per_s": chars / seconds})
+            print(f"{label}: {chars / seconds:,.0f} chars/s", file=sys.stderr)
+    return rows
 
 
 def f1_of(row: dict, data: Path) -> float | None:
@@ -143,6 +184,30 @@ def f1_of(row: dict, data: Path) -> float | None:
         return metrics["test_scores"]["f1"] if metrics["test"] == TEST_GOLD else None
     metrics = json.loads((ROOT / "zhtagger" / "models" / "pku" / "metrics.json").read_text())
     return metrics["jieba_test_scores"]["f1"]  # jieba on the same PKU test, scored when the model was trained
+
+
+def plot(record: dict, path: Path) -> None:
+    """PKU F1 against chars/s, one point per configuration scored on PKU (speed.png)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(8, 5))
+    for row in record["rows"]:
+        if row["pku_f1"] is None or row.get("one_line"):
+            continue
+        color = "tab:gray" if row["tool"] == "jieba" else ("tab:orange" if row.get("engine") == "torch" else "tab:blue")
+        axes.scatter(row["chars_per_s"] / 1000, row["pku_f1"] * 100, color=color)
+        axes.annotate(row["label"], (row["chars_per_s"] / 1000, row["pku_f1"] * 100), fontsize=7,
+                      xytext=(4, 3), textcoords="offset points")
+    axes.set_xlabel("thousand characters per second (PKU test x 10, one process unless said)")
+    axes.set_ylabel("PKU test F1 (%)")
+    axes.set_title(f"Accuracy against speed on {record['machine'].split(',')[0]}", fontsize=9)
+    axes.grid(alpha=0.3)
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
 
 
 def cpu_flags() -> set[str]:
@@ -175,6 +240,13 @@ def table(record: dict) -> str:
         f1 = f"{r['pku_f1'] * 100:.2f}" if r["pku_f1"] is not None else "—"
         lines.append(f"| {r['label']} | {f1} | {r['chars_per_s']:,.0f} | {r['vs_jieba']:.2f} | {r['load_s']:.2f} | "
                      f"{r['peak_rss_mb']:.0f} | {'yes' if r['torch_imported'] else 'no'} |")
+    files = record.get("file_rows", [])
+    if files:
+        one = next(r for r in files if "1 worker, 1 thread" in r["label"])
+        lines += ["", f"Command line on a {files[0]['megabytes']:.0f} MB file (load included, output to a file):", "",
+                  "| command | chars/s | x 1 worker | x jieba |", "|---|---|---|---|"]
+        lines += [f"| {r['label']} | {r['chars_per_s']:,.0f} | {r['chars_per_s'] / one['chars_per_s']:.2f} | "
+                  f"{r['chars_per_s'] / files[0]['chars_per_s']:.2f} |" for r in files]
     return "\n".join(lines) + "\n"
 
 

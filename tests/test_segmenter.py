@@ -333,3 +333,13 @@ def test_training_without_a_terminal_logs_progress_lines(tiny_corpus, tmp_path, 
                      "--epochs", "1", "--hidden", "8", "--char-dim", "8", "--bigram-dim", "8"]) == 0
     messages = [record.getMessage() for record in caplog.records]
     assert any("epoch 1/1: 100% of" in m for m in messages) and any(m.startswith("after epoch 1") for m in messages)
+
+
+def test_a_lexicon_read_from_dictionary_text_holds_the_same_words_as_one_from_a_word_list():
+    from zhtagger.text.lexicon import Lexicon
+
+    text = "北京 3 ns\n天安门 2\r\n南京市长\n长江大桥 5 n\n\n我们 1 r"
+    from_text, from_words = Lexicon.of_dictionary_text(text), Lexicon(["北京", "天安门", "南京市长", "长江大桥", "我们"])
+    sentence = "我们在北京天安门和南京市长江大桥"
+    assert from_text.features(sentence).tolist() == from_words.features(sentence).tolist()
+    assert {size: len(index) for size, index in from_text.hashes.items()} == {2: 2, 3: 1, 4: 2}

@@ -11,13 +11,12 @@ shows in accuracy.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 
 import numpy as np
 
 from zhtagger.text.hashindex import HashIndex
-from zhtagger.text.vocab import char_codes
+from zhtagger.text.vocab import char_codes, code_points
 
 JACKKNIFE_FOLDS = 10
 MAX_WORD = 6  # longer dictionary words are rare and add little
@@ -40,21 +39,30 @@ class Lexicon:
     def __init__(self, words: Iterable[str]) -> None:
         words = list(words)
         lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
-        codes = char_codes("".join(words))
-        starts = np.cumsum(lengths) - lengths
-        self.hashes = {}  # word length -> the hashes of the dictionary's words of that length
-        for size in range(2, MAX_WORD + 1):
-            first = starts[lengths == size]
-            if len(first):
-                self.hashes[size] = HashIndex(fold_hash([codes[first + k] for k in range(size)]) & ~EMPTY_BIT)
+        self.hashes = hash_words(char_codes("".join(words)), np.cumsum(lengths) - lengths, lengths)
+
+    @classmethod
+    def of_dictionary_text(cls, text: str) -> Lexicon:
+        """The words of a dictionary in jieba's format (``word [freq] [tag]`` a line): each line's text up to its
+        first space. Read with array operations, not one string per word: jieba's 349,000 words take a tenth
+        of the time and memory."""
+        codes = code_points(text)
+        line_starts = np.concatenate([[0], np.flatnonzero(codes == ord("\n")) + 1])
+        line_starts = line_starts[line_starts < len(codes)]
+        breaks = (codes == ord(" ")) | (codes == ord("\n")) | (codes == ord("\r"))
+        word_ends = np.append(np.flatnonzero(breaks), len(codes))
+        lengths = word_ends[np.searchsorted(word_ends, line_starts)] - line_starts
+        lexicon = cls([])
+        lexicon.hashes = hash_words(codes, line_starts, lengths)
+        return lexicon
 
     @classmethod
     def jieba_default(cls) -> Lexicon:
-        """The words of jieba's bundled dictionary (``word freq tag`` a line)."""
+        """The words of jieba's bundled dictionary."""
         import jieba
 
         with jieba.get_dict_file() as file:
-            return cls(re.findall(r"^[^ \n]+", file.read().decode("utf-8"), flags=re.MULTILINE))
+            return cls.of_dictionary_text(file.read().decode("utf-8"))
 
     def features(self, text: str) -> np.ndarray:
         """(len(text),) feature ids of one text."""
@@ -77,6 +85,16 @@ class Lexicon:
                 bits[starts + k] |= INSIDE
             bits[starts + size - 1] |= END
         return bits + 2
+
+
+def hash_words(codes: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> dict[int, HashIndex]:
+    """Word length -> the hashes of the words (``codes[starts[i]:starts[i] + lengths[i]]``) of that length."""
+    hashes = {}
+    for size in range(2, MAX_WORD + 1):
+        first = starts[lengths == size]
+        if len(first):
+            hashes[size] = HashIndex(fold_hash([codes[first + k] for k in range(size)]) & ~EMPTY_BIT)
+    return hashes
 
 
 def jackknifed_features(sentences: Sequence[Sequence[str]], piece_texts: Sequence[str],
