@@ -31,24 +31,24 @@ from zhtagger.tasks.segment.train import train_segmenter
 from zhtagger.text.corpus import read_corpus
 from zhtagger.text.scoring import read_word_list
 
-SHIPPED = {"pku": "pku", "ctb": "ctb6"}  # shipped name -> corpus in bench_cws.CORPORA
+SHIPPED = {"pku": "pku", "ctb": "ctb6", "pku-fast": "pku"}  # shipped name -> corpus in bench_cws.CORPORA
 DESCRIPTIONS = {
     "pku": "PKU standard (Peking University), trained on People's Daily, January 1998; the default model",
     "ctb": "CTB standard (Penn Chinese Treebank 6)",
+    "pku-fast": "PKU standard like pku, with half the LSTM units (32 each way): faster than jieba on one CPU core, "
+                "about 0.1 F1 below pku",
 }
 SEED = 0
+SHAPE = {"char_dim": 64, "bigram_dim": 48, "hidden": 64, "epochs": 15}  # --char-dim etc. try others
+SHAPES = {"pku-fast": {"hidden": 32, "epochs": 20}}  # where a shipped model differs from SHAPE
 
 
-SHAPE = {"char_dim": 64, "bigram_dim": 48, "hidden": 64}  # what ships; --char-dim etc. try others
-EPOCHS = 15
+def shipped_config(data: Path, char_dim: int, bigram_dim: int, hidden: int) -> SegmenterConfig:
+    return SegmenterConfig(char_dim=char_dim, bigram_dim=bigram_dim, hidden=hidden, lexicon_dim=16, layers=1,
+                           dropout=0.3, min_bigram_count=10, pretrain=tuple(str(data / path) for path in PRETRAIN))
 
 
-def shipped_config(data: Path, **shape: int) -> SegmenterConfig:
-    return SegmenterConfig(**{**SHAPE, **shape}, lexicon_dim=16, layers=1, dropout=0.3, min_bigram_count=10,
-                           pretrain=tuple(str(data / path) for path in PRETRAIN))
-
-
-def train_settings(epochs: int = EPOCHS) -> TrainConfig:
+def train_settings(epochs: int) -> TrainConfig:
     return TrainConfig(epochs=epochs, lr=2e-3, lr_decay=0.9, patience=4, seed=SEED, quiet=True)
 
 
@@ -59,8 +59,7 @@ def main() -> None:
     parser.add_argument("--runs", type=Path, default=Path("runs/shipped"))
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[1] / "zhtagger" / "models")
     for name, value in SHAPE.items():
-        parser.add_argument(f"--{name.replace('_', '-')}", type=int, default=value, help=f"(default {value})")
-    parser.add_argument("--epochs", type=int, default=EPOCHS, help="epochs at most")
+        parser.add_argument(f"--{name.replace('_', '-')}", type=int, help=f"instead of the model's own (pku: {value})")
     parser.add_argument("--rescore", action="store_true",
                         help="score the shipped models again (dev-chosen decoder, test, jieba) without training")
     args = parser.parse_args()
@@ -72,8 +71,9 @@ def main() -> None:
 
 def train_one(name: str, args) -> dict:
     spec = CORPORA[SHIPPED[name]]
-    config = shipped_config(args.data, **{name: getattr(args, name) for name in SHAPE})
-    settings = train_settings(args.epochs)
+    shape = {key: getattr(args, key) or value for key, value in {**SHAPE, **SHAPES.get(name, {})}.items()}
+    epochs = shape.pop("epochs")
+    config, settings = shipped_config(args.data, **shape), train_settings(epochs)
     started = time.perf_counter()
     _, result = train_segmenter(args.data / spec["train"], spec["dev"] and args.data / spec["dev"],
                                 args.runs / name, config, settings)

@@ -339,7 +339,8 @@ def test_a_lexicon_read_from_dictionary_text_holds_the_same_words_as_one_from_a_
     from zhtagger.text.lexicon import Lexicon
 
     text = "北京 3 ns\n天安门 2\r\n南京市长\n长江大桥 5 n\n\n我们 1 r"
-    from_text, from_words = Lexicon.of_dictionary_text(text), Lexicon(["北京", "天安门", "南京市长", "长江大桥", "我们"])
+    from_text = Lexicon.of_dictionary_text(text)
+    from_words = Lexicon(["北京", "天安门", "南京市长", "长江大桥", "我们"])
     sentence = "我们在北京天安门和南京市长江大桥"
     assert from_text.features(sentence).tolist() == from_words.features(sentence).tolist()
     assert {size: len(index) for size, index in from_text.hashes.items()} == {2: 2, 3: 1, 4: 2}

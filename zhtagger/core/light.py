@@ -77,7 +77,7 @@ class IdChannel:
         self.size = embeddings.shape[0]
         self.table = None
         if self.size * n_dir * width * 4 <= TABLE_BYTES:
-            self.table = np.ascontiguousarray(np.einsum("ve,deg->dvg", embeddings, weight))
+            self.table = embeddings @ weight  # (n_dir, V, 4H)
         self.embeddings, self.weight = embeddings, weight
 
     def project(self, ids: np.ndarray) -> np.ndarray:

@@ -4,7 +4,9 @@ Vocabulary ids of character bigrams and the word-lexicon feature look up one key
 sorting the keys to binary-search them costs O(n log n), this costs about two array passes. Open addressing
 with linear probing: a key lives in the first free slot from its home slot on, so a search walks from the
 home slot until it finds the key or an empty slot. The table is two to four times the number of keys, so
-searches rarely go past the home slot.
+searches rarely go past the home slot. Slots run on past the last home slot instead of wrapping round, so
+keys inserted in the order of their home slots each take ``max(home, previous slot + 1)``: the whole table
+is built in one pass.
 """
 
 from __future__ import annotations
@@ -26,24 +28,15 @@ class HashIndex:
         keys, first = np.unique(keys, return_index=True)  # the first value of a repeated key wins
         values = values[first]
         bits = max(4, len(keys).bit_length() + 1)
-        self.mask = (1 << bits) - 1
         self.shift = np.uint64(64 - bits)
-        self.keys = np.full(1 << bits, EMPTY, dtype=np.uint64)
-        self.values = np.zeros(1 << bits, dtype=np.int64)
-        slots = self.home(keys)
-        pending = np.arange(len(keys))
-        while len(pending):  # each round, one key takes each free slot wanted; the others try the next slot
-            wanted = slots[pending]
-            free = self.keys[wanted] == EMPTY
-            candidates = pending[free]
-            _, first_wanting = np.unique(slots[candidates], return_index=True)
-            placed = candidates[first_wanting]
-            self.keys[slots[placed]], self.values[slots[placed]] = keys[placed], values[placed]
-            waiting = np.ones(len(candidates), dtype=bool)
-            waiting[first_wanting] = False
-            blocked = pending[~free]
-            slots[blocked] = (slots[blocked] + 1) & self.mask
-            pending = np.concatenate([blocked, candidates[waiting]])
+        by_home = np.argsort(self.home(keys), kind="stable")
+        keys, values = keys[by_home], values[by_home]
+        rank = np.arange(len(keys))
+        slots = np.maximum.accumulate(self.home(keys) - rank) + rank if len(keys) else rank
+        size = max(1 << bits, int(slots[-1]) + 1 if len(keys) else 0) + 1  # the last slot stays free: searches stop
+        self.keys = np.full(size, EMPTY, dtype=np.uint64)
+        self.values = np.zeros(size, dtype=np.int64)
+        self.keys[slots], self.values[slots] = keys, values
 
     def __len__(self) -> int:
         return int(np.count_nonzero(self.keys != EMPTY))
@@ -60,7 +53,7 @@ class HashIndex:
         result = np.where(found == queries, slots, -1)
         pending = np.flatnonzero((found != queries) & (found != EMPTY))
         while len(pending):
-            slots[pending] = (slots[pending] + 1) & self.mask
+            slots[pending] += 1
             found = self.keys[slots[pending]]
             hit = found == queries[pending]
             result[pending[hit]] = slots[pending[hit]]
