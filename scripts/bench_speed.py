@@ -34,6 +34,9 @@ CONFIGS = [
     ("jieba 0.42, parallel (2 processes)", "jieba", {"parallel": 2}),
     ("zhtagger default (import zhtagger; zhtagger.lcut_batch), 1 thread", "zhtagger",
      {"model": "pku", "threads": 1, "api": True}),
+    ("zhtagger default, zhtagger.lcut line by line (a jieba-style loop)", "zhtagger",
+     {"model": "pku", "threads": 1, "api": True, "per_line": True}),
+    ("zhtagger pku-fast (numpy, float32), 1 thread", "zhtagger", {"model": "pku-fast", "threads": 1}),
     ("zhtagger pku (default: numpy, float32), 1 thread", "zhtagger", {"model": "pku", "threads": 1}),
     ("zhtagger pku (default: numpy, float32), 2 threads", "zhtagger", {"model": "pku", "threads": 2}),
     ("zhtagger pku, torch float32, 2 threads", "zhtagger", {"model": "pku", "threads": 2, "engine": "torch"}),
@@ -86,7 +89,8 @@ def child(tool: str, options: dict, data: Path, repeat: int) -> dict:
         import zhtagger
 
         zhtagger.lcut("我爱北京天安门")
-        segment = zhtagger.lcut_batch
+        segment = (lambda lines: [zhtagger.lcut(line) for line in lines]) if options.get("per_line") else \
+            zhtagger.lcut_batch
     else:
         from zhtagger.tasks.segment.predictor import Segmenter
 

@@ -23,7 +23,7 @@ def add_cut_parser(commands) -> None:
     cut.add_argument("-u", "--userdict", type=Path, action="append", default=[], metavar="USERDICT",
                      help="jieba-format user dictionary (word [freq] [tag] a line); may be repeated")
     cut.add_argument("-m", "--model", default=None, metavar="MODEL",
-                     help="shipped model name (pku, the default; ctb) or a model directory")
+                     help="shipped model name (pku, the default; pku-fast; ctb) or a model directory")
     cut.add_argument("--batch-size", type=positive_int, default=1000, metavar="N", help="lines segmented together")
     cut.add_argument("--workers", type=positive_int, default=1, metavar="N", help="worker processes (one thread each)")
     cut.add_argument("--encoding", default="utf-8", help="input encoding (default utf-8); output is always UTF-8")

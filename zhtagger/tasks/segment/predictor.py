@@ -260,7 +260,7 @@ class Segmenter(Predictor):
     @classmethod
     def load(cls, model: str | os.PathLike | None = None, device: str = "cpu", precision: str = "auto",
              engine: str = "auto") -> Segmenter:
-        """A shipped model by name (``"pku"``, the default, or ``"ctb"``) or a model directory by path.
+        """A shipped model by name (``"pku"``, the default, ``"pku-fast"`` or ``"ctb"``) or a model directory by path.
 
         ``engine="numpy"`` runs the network in numpy (float32; torch is never imported), ``"torch"`` in torch
         on ``device`` with ``precision`` (``"auto"``: bfloat16 on a CPU that computes it natively, AVX512-BF16
