@@ -16,6 +16,39 @@ PUBLIC = ["cut", "lcut", "cut_for_search", "lcut_for_search", "tokenize", "load_
           "disable_parallel", "setLogLevel"]
 
 
+def public_names(module) -> list[str]:
+    return sorted(name for name in dir(module)
+                  if not name.startswith("_") and not isinstance(getattr(module, name), types.ModuleType))
+
+
+@pytest.mark.parametrize("module", ["jieba", "jieba.posseg"])
+def test_every_public_name_of_jieba_is_here_with_its_parameters(module):
+    import importlib
+
+    theirs_module = importlib.import_module(module)
+    ours_module = importlib.import_module(module.replace("jieba", "zhtagger"))
+    for name in public_names(theirs_module):
+        assert hasattr(ours_module, name), f"{module}.{name}"
+        theirs, ours = getattr(theirs_module, name), getattr(ours_module, name)
+        if callable(theirs) and not isinstance(theirs, type) and not isinstance(theirs, types.BuiltinFunctionType):
+            assert list(inspect.signature(ours).parameters) == list(inspect.signature(theirs).parameters), name
+
+
+def test_jiebas_word_graph_functions_work_on_the_same_dictionary():
+    text = "我们在南京市长江大桥上看风景"
+    assert jieba.get_DAG(text) == real_jieba.get_DAG(text)
+    ours, theirs = {}, {}
+    jieba.calc(text, jieba.get_DAG(text), ours)
+    real_jieba.calc(text, real_jieba.get_DAG(text), theirs)
+    assert ours == theirs
+    with jieba.get_dict_file() as mine, real_jieba.get_dict_file() as its:
+        assert jieba.dt.gen_pfdict(mine) == real_jieba.dt.gen_pfdict(its)
+    tokenizer = jieba.Tokenizer()
+    tokenizer.add_word("京市长江", 100000, "ns")  # a word jieba's dictionary lacks
+    assert tokenizer.get_DAG(text)[4] == [4, 5, 7] and tokenizer.FREQ["京市长江"] == 100000
+    assert tokenizer.user_word_tag_tab == {"京市长江": "ns"}
+
+
 @pytest.mark.parametrize("name", PUBLIC)
 def test_every_public_function_has_jiebas_signature(name):
     ours, theirs = inspect.signature(getattr(jieba, name)), inspect.signature(getattr(real_jieba, name))

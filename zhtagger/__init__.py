@@ -20,7 +20,8 @@ __version__ = "0.2.0"
 _LAZY = {
     **dict.fromkeys(["cut", "lcut", "lcut_batch", "tokenize", "load_userdict", "add_word", "del_word", "initialize",
                      "cut_for_search", "lcut_for_search", "suggest_freq", "get_FREQ", "get_dict_file",
-                     "set_dictionary", "setLogLevel", "enable_parallel", "disable_parallel", "dt", "set_model"],
+                     "set_dictionary", "setLogLevel", "enable_parallel", "disable_parallel", "dt", "set_model",
+                     "enable_paddle", "get_DAG", "calc"],
                     "zhtagger.api"),
     "Tokenizer": "zhtagger.tokenizer",
     "load": "zhtagger.registry",
@@ -41,12 +42,25 @@ _LAZY = {
     "SequenceTagger": "zhtagger.core.model",
 }
 
+# jieba's constants, regular expressions and Python 2 helpers, reached here as jieba's own so that code using
+# them runs unchanged
+_FROM_JIEBA = frozenset({
+    "DEFAULT_DICT", "DEFAULT_DICT_NAME", "DICT_WRITING", "check_paddle_install", "re_eng", "re_han_default",
+    "re_skip_default", "re_userdict", "PY2", "absolute_import", "unicode_literals", "default_encoding",
+    "default_logger", "log_console", "get_module_res", "iteritems", "iterkeys", "itervalues", "md5", "log", "pool",
+    "resolve_filename", "strdecode", "string_types", "text_type", "xrange",
+})
+
 __all__ = ["__version__", *_LAZY]
 
 
 def __getattr__(name: str):
     if name == "posseg":  # jieba.posseg's twin, a module
         return importlib.import_module("zhtagger.posseg")
+    if name == "user_word_tag_tab":  # jieba's module-level view of its default tokenizer's user tags
+        return importlib.import_module("zhtagger.api").dt.user_word_tag_tab
+    if name in _FROM_JIEBA:
+        return getattr(importlib.import_module("jieba"), name)
     if name not in _LAZY:
         raise AttributeError(f"module 'zhtagger' has no attribute {name!r}")
     try:

@@ -95,6 +95,20 @@ def setLogLevel(log_level) -> None:  # noqa: N802 -- jieba's name
     logging.getLogger("zhtagger").setLevel(log_level)
 
 
+def enable_paddle() -> None:
+    """Accepted for jieba's callers and changes nothing: zhtagger's model is neural already (no paddle)."""
+    logging.getLogger("zhtagger").info("enable_paddle: zhtagger's segmenter is a neural model already; "
+                                       "paddle is not used")
+
+
+def get_DAG(sentence: str) -> dict[int, list[int]]:  # noqa: N802 -- jieba's name
+    return dt.get_DAG(sentence)
+
+
+def calc(sentence: str, DAG: dict[int, list[int]], route: dict) -> None:  # noqa: N803 -- jieba's name
+    dt.calc(sentence, DAG, route)
+
+
 def enable_parallel(processnum: int | None = None) -> None:
     """Cut texts of many lines in ``processnum`` worker processes (default: one per CPU). Unlike jieba's, this
     works on Windows and macOS too (the workers are spawned)."""

@@ -14,7 +14,18 @@ import threading
 import unicodedata
 from collections.abc import Iterator
 
+from zhtagger.text.dictionary import Dictionary
 from zhtagger.tokenizer import Tokenizer
+
+# jieba.posseg's HMM tables and functions, regular expressions and Python 2 helpers, reached here as jieba's
+# own: code that calls them keeps working (the tags above do not come from them)
+FROM_JIEBA = frozenset({
+    "CHAR_STATE_TAB_P", "PROB_EMIT_P", "PROB_START_P", "PROB_TRANS_P", "char_state_tab_P", "emit_P", "start_P",
+    "trans_P", "load_model", "viterbi", "re_eng", "re_eng1", "re_han_detail", "re_han_internal", "re_num",
+    "re_skip_detail", "re_skip_internal", "PY2", "absolute_import", "unicode_literals", "check_paddle_install",
+    "default_encoding", "default_logger", "get_module_res", "iteritems", "iterkeys", "itervalues",
+    "log_console", "resolve_filename", "strdecode", "string_types", "text_type", "xrange",
+})
 
 
 class pair:  # noqa: N801 -- jieba's name
@@ -51,6 +62,7 @@ class POSTokenizer:
         self._tokenizer = tokenizer  # None: the module functions' tokenizer, whichever it is at the time
         self._jieba = None
         self._lock = threading.Lock()
+        self.word_tag_tab: dict[str, str] = {}  # tags read by load_word_tag, over the main dictionary's
 
     @property
     def tokenizer(self) -> Tokenizer:
@@ -73,11 +85,18 @@ class POSTokenizer:
     def load_userdict(self, f) -> int:
         return self.tokenizer.load_userdict(f)
 
+    def load_word_tag(self, f) -> None:
+        """Read the tags of a dictionary file in jieba's format (an open binary file), as jieba's does."""
+        self.word_tag_tab.update(Dictionary.parse_bytes(f.read(), getattr(f, "name", None)).tags)
+
+    def makesure_userdict_loaded(self) -> None:
+        """Kept for jieba's callers: user words' tags are read as they are added."""
+
     def flag(self, word: str) -> str:
         entry = self.tokenizer.segmenter.user_dict.entries.get(word)
         if entry is not None and entry.tag:
             return entry.tag
-        tag = self.tokenizer.dictionary.tags.get(word)
+        tag = self.word_tag_tab.get(word) or self.tokenizer.dictionary.tags.get(word)
         return tag or character_flag(word) or self.jieba_flag(word)
 
     def jieba_flag(self, word: str) -> str:
@@ -123,3 +142,27 @@ def cut(sentence, HMM: bool = True, use_paddle: bool = False) -> Iterator[pair]:
 
 def lcut(sentence, HMM: bool = True, use_paddle: bool = False) -> list[pair]:  # noqa: N803
     return list(cut(sentence, HMM, use_paddle))
+
+
+def initialize(dictionary=None) -> None:
+    dt.initialize(dictionary)
+
+
+def setLogLevel(log_level) -> None:  # noqa: N802 -- jieba's name
+    from zhtagger import api
+
+    api.setLogLevel(log_level)
+
+
+def enable_paddle() -> None:
+    from zhtagger import api
+
+    api.enable_paddle()
+
+
+def __getattr__(name: str):
+    if name in FROM_JIEBA:
+        import jieba.posseg
+
+        return getattr(jieba.posseg, name)
+    raise AttributeError(f"module 'zhtagger.posseg' has no attribute {name!r}")

@@ -12,12 +12,17 @@ What jieba's switches mean here (the model is a neural segmenter, not jieba's di
   preceded by the main dictionary's 2- and 3-character words inside it.
 - ``set_dictionary(path)``: the main dictionary, read by the lexicon feature of the models that have one
   (the shipped ones do) and by the modes above.
+- jieba's dictionary internals (``FREQ``, ``total``, ``get_DAG``, ``calc``, ``gen_pfdict``,
+  ``user_word_tag_tab``) work on the main dictionary with the user dictionary's words over it, as jieba's do:
+  code that builds on jieba's word graph keeps working, though the model never reads it.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import threading
+from collections import ChainMap
 from collections.abc import Iterator, Sequence
 
 from zhtagger.tasks.segment.modes import full_mode, known_words_only, search_words, with_starts
@@ -70,6 +75,52 @@ class Tokenizer:
 
     def get_dict_file(self):
         return self.dictionary.open()
+
+    @property
+    def initialized(self) -> bool:
+        return self._segmenter is not None
+
+    def check_initialized(self) -> None:
+        if not self.initialized:
+            self.initialize()
+
+    @property
+    def FREQ(self) -> ChainMap:  # noqa: N802 -- jieba's name
+        """Word -> frequency: the user dictionary's words (forbidden ones at 0) over the main dictionary's."""
+        user = {word: entry.freq or 1 if not entry.forbidden else 0
+                for word, entry in self.segmenter.user_dict.entries.items()}
+        return ChainMap(user, self.dictionary.freq)
+
+    @property
+    def total(self) -> int:
+        return self.dictionary.total
+
+    @property
+    def user_word_tag_tab(self) -> dict[str, str]:
+        """The user dictionary's words that have a part-of-speech tag, and their tags."""
+        return {word: entry.tag for word, entry in self.segmenter.user_dict.entries.items() if entry.tag}
+
+    def gen_pfdict(self, f) -> tuple[dict[str, int], int]:
+        """jieba's prefix dictionary of a dictionary file (an open binary file): every word with its frequency
+        and every prefix of a word at 0, and the total frequency."""
+        dictionary = Dictionary.parse_bytes(f.read(), getattr(f, "name", None))
+        prefixes = {word[:end]: 0 for word in dictionary.freq for end in range(1, len(word))}
+        return {**prefixes, **dictionary.freq}, dictionary.total
+
+    def get_DAG(self, sentence: str) -> dict[int, list[int]]:  # noqa: N802 -- jieba's name
+        """jieba's word graph: for each position, the end positions (inclusive) of the known words starting
+        there (the position itself when there is none)."""
+        freq, longest = self.FREQ, max(self.dictionary.longest, self.segmenter.user_dict.longest)
+        return {start: [end - 1 for end in range(start + 1, min(len(sentence), start + longest) + 1)
+                        if freq.get(sentence[start:end])] or [start] for start in range(len(sentence))}
+
+    def calc(self, sentence: str, DAG: dict[int, list[int]], route: dict) -> None:  # noqa: N803
+        """jieba's best path through the word graph by word frequencies, written into ``route``."""
+        freq, log_total = self.FREQ, math.log(self.total)
+        route[len(sentence)] = (0, 0)
+        for start in range(len(sentence) - 1, -1, -1):
+            route[start] = max((math.log(freq.get(sentence[start : end + 1]) or 1) - log_total + route[end + 1][0],
+                                end) for end in DAG[start])
 
     def known(self, word: str) -> bool:
         entry = self.segmenter.user_dict.entries.get(word)

@@ -14,16 +14,21 @@ ENTRY = re.compile(r"^(\S+)[ \t]+(\d+)(?:[ \t]+(\S+))?", re.MULTILINE)
 
 
 class Dictionary:
-    def __init__(self, freq: dict[str, int], path: str | None = None, tags: dict[str, str] | None = None) -> None:
+    def __init__(self, freq: dict[str, int], path: str | None = None, tags: dict[str, str] | None = None,
+                 total: int | None = None) -> None:
         self.freq = freq
         self.tags = tags or {}  # part-of-speech tags, where the file gives them
-        self.total = sum(freq.values())
+        self.total = sum(freq.values()) if total is None else total
         self.path = path  # None: jieba's bundled dictionary
         self.longest = max(map(len, freq), default=0)
 
     @classmethod
     def read(cls, path: str | os.PathLike) -> Dictionary:
-        return parse(Path(path).read_bytes().decode("utf-8-sig"), str(path))
+        return cls.parse_bytes(Path(path).read_bytes(), str(path))
+
+    @classmethod
+    def parse_bytes(cls, data: bytes, path: str | None) -> Dictionary:
+        return parse(data.decode("utf-8-sig"), path)
 
     def open(self) -> io.BufferedReader:
         """The dictionary file, opened for reading bytes (jieba's ``get_dict_file``)."""
@@ -50,5 +55,6 @@ def parse(text: str, path: str | None) -> Dictionary:
     entries = ENTRY.findall(text)
     if not entries:
         raise ValueError(f"{path}: no 'word freq' lines, so not a dictionary in jieba's format")
+    # the total counts a word listed twice twice (the last count is its frequency), as jieba's does
     return Dictionary({word: int(count) for word, count, _ in entries}, path,
-                      {word: tag for word, _, tag in entries if tag})
+                      {word: tag for word, _, tag in entries if tag}, sum(int(count) for _, count, _ in entries))
