@@ -58,8 +58,10 @@ class LightTagger:
     def __init__(self, config: TaggerConfig, weights: Mapping[str, np.ndarray]) -> None:
         self.config = config
         self.arrays = dict(weights)  # as given, to save them again
-        w = {name: np.asarray(array, dtype=np.float32) for name, array in weights.items()}
-        self.embeddings = [w[f"embeddings.{k}.weight"] for k in range(len(config.vocab_sizes))]
+        # embeddings stay as stored (float16 in shipped models: half the memory); rows become float32 when used
+        self.embeddings = [np.asarray(weights[f"embeddings.{k}.weight"]) for k in range(len(config.vocab_sizes))]
+        w = {name: np.asarray(array, dtype=np.float32) for name, array in weights.items()
+             if not name.startswith("embeddings.")}
         directions = [d for d in ("forward", "backward") if config.direction in (Direction(d), Direction.BIDIRECTIONAL)]
         self.backward = [d == "backward" for d in directions]
         self.layers = [LightLayer(w, f"lstm.{layer}", directions, config.hidden) for layer in range(config.layers)]
@@ -101,12 +103,14 @@ class IdChannel:
         self.size = embeddings.shape[0]
         self.table = None
         if self.size * n_dir * width * 4 <= TABLE_BYTES:
-            self.table = embeddings @ weight  # (n_dir, V, 4H)
+            self.table = embeddings.astype(np.float32) @ weight  # (n_dir, V, 4H)
         self.embeddings, self.weight = embeddings, weight
 
     def project(self, ids: np.ndarray) -> np.ndarray:
         """ids (U,) -> their projections (n_dir, U, 4H)."""
-        return np.take(self.table, ids, axis=1) if self.table is not None else self.embeddings[ids] @ self.weight
+        if self.table is not None:
+            return np.take(self.table, ids, axis=1)
+        return self.embeddings[ids].astype(np.float32) @ self.weight
 
 
 class LightLayer:

@@ -19,7 +19,7 @@ class LightClozeNet:
         self.config = core_config
         self.arrays = dict(weights)
         self.core = LightTagger(core_config, strip_prefix(weights, "core."))
-        self.table = self.core.embeddings[0]  # (V, E): the input embeddings score the outputs too (tied)
+        self.table = self.core.embeddings[0].astype(np.float32)  # (V, E): the inputs score the outputs too (tied)
         self.bias = weights["bias"].astype(np.float32)
 
     def masked_log_probs(self, inputs: np.ndarray, lengths: np.ndarray, where: np.ndarray) -> np.ndarray:
