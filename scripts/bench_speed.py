@@ -197,21 +197,38 @@ def plot(record: dict, path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    figure, axes = plt.subplots(figsize=(8, 5))
-    for row in record["rows"]:
-        if row["pku_f1"] is None or row.get("one_line"):
-            continue
+    figure, axes = plt.subplots(figsize=(9, 5))
+    points = sorted((row for row in record["rows"] if row["pku_f1"] is not None and not row.get("one_line")),
+                    key=lambda row: row["chars_per_s"])
+    for number, row in enumerate(points):
         color = "tab:gray" if row["tool"] == "jieba" else ("tab:orange" if row.get("engine") == "torch" else "tab:blue")
-        axes.scatter(row["chars_per_s"] / 1000, row["pku_f1"] * 100, color=color)
-        axes.annotate(row["label"], (row["chars_per_s"] / 1000, row["pku_f1"] * 100), fontsize=7,
-                      xytext=(4, 3), textcoords="offset points")
+        x, y = row["chars_per_s"] / 1000, row["pku_f1"] * 100
+        axes.scatter(x, y, color=color)
+        axes.annotate(short_label(row), (x, y), fontsize=7, rotation=30,
+                      xytext=(3, 6 if number % 2 else -16), textcoords="offset points")
+    axes.set_ylim(80, 99)
     axes.set_xlabel("thousand characters per second (PKU test x 10, one process unless said)")
     axes.set_ylabel("PKU test F1 (%)")
-    axes.set_title(f"Accuracy against speed on {record['machine'].split(',')[0]}", fontsize=9)
+    axes.set_title(f"Accuracy against speed on {record['machine'].split(',')[0]}", fontsize=9, pad=30)
     axes.grid(alpha=0.3)
     figure.tight_layout()
     figure.savefig(path, dpi=120)
     plt.close(figure)
+
+
+def short_label(row: dict) -> str:
+    if row["tool"] == "jieba":
+        return "jieba, 2 processes" if row.get("parallel") else "jieba"
+    parts = [row["model"], f"torch {row.get('precision', 'float32')}" if row.get("engine") == "torch" else "numpy"]
+    if row.get("workers"):
+        parts.append(f"{row['workers']} workers")
+    elif row.get("per_line"):
+        parts.append("zhtagger.lcut per line")
+    elif row.get("api"):
+        parts.append("zhtagger.lcut_batch")
+    else:
+        parts.append(f"{row['threads']} thread{'s' if row['threads'] > 1 else ''}")
+    return ", ".join(parts)
 
 
 def cpu_flags() -> set[str]:

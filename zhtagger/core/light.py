@@ -26,26 +26,36 @@ import numpy as np
 from zhtagger.core.config import Direction, Merge, TaggerConfig
 
 TABLE_BYTES = 32 * 2**20  # an id channel whose projection table would be larger is projected per batch
-# BLAS threads for the engine's own matrix products (numpy's default is one per core). Its products are small:
-# a second thread gains 2% on an idle 2-core machine and makes them 5 to 50 times slower when another process
-# keeps the cores busy (measured). Limited around each call only, so the user's own numpy keeps its setting.
-_threads = {"count": 1, "controller": None}
+class BlasThreads:
+    """BLAS threads for the engine's own matrix products (numpy's default is one per core). Its products are
+    small: a second thread gains 2% on an idle 2-core machine and makes them 5 to 50 times slower when another
+    process keeps the cores busy (measured). Limited around each call only (threadpoolctl), so the user's own
+    numpy keeps its setting."""
+
+    def __init__(self) -> None:
+        self.count = 1
+        self._controller = None  # made on first use; it holds ctypes handles, so pickling leaves it out
+
+    def __reduce__(self):
+        return BlasThreads, ()
+
+    def limited(self):
+        """A context in which numpy's BLAS runs ``count`` threads."""
+        if self._controller is None:
+            from threadpoolctl import ThreadpoolController
+
+            self._controller = ThreadpoolController()
+        return self._controller.limit(limits=self.count, user_api="blas")
+
+
+BLAS_THREADS = BlasThreads()
 
 
 def set_num_threads(count: int) -> None:
     """BLAS threads the numpy engine uses (1 by default), like ``torch.set_num_threads``."""
     if count < 1:
         raise ValueError(f"need at least one thread; got {count}")
-    _threads["count"] = count
-
-
-def blas_threads():
-    """A context in which numpy's BLAS runs the engine's thread count (threadpoolctl)."""
-    if _threads["controller"] is None:
-        from threadpoolctl import ThreadpoolController
-
-        _threads["controller"] = ThreadpoolController()
-    return _threads["controller"].limit(limits=_threads["count"], user_api="blas")
+    BLAS_THREADS.count = count
 
 
 class LightTagger:
@@ -72,7 +82,7 @@ class LightTagger:
     def __call__(self, x: np.ndarray, lengths: np.ndarray | None = None) -> np.ndarray:
         """x: (B, T[, K or F]); lengths: (B,) or None when nothing is padded -> outputs (B, T, C); outputs at
         padded steps are meaningless."""
-        with blas_threads():
+        with BLAS_THREADS.limited():
             return self.forward(x, lengths)
 
     def forward(self, x: np.ndarray, lengths: np.ndarray | None) -> np.ndarray:
