@@ -190,6 +190,21 @@ def test_joint_pos_tagging_trains_segments_and_round_trips(tiny_corpus, tmp_path
     texts = ["".join(sentence) for sentence in dev]
     assert loaded.lcut_batch(texts) == segmenter.lcut_batch(texts)
 
+    # words and tags: the same words as lcut_batch, tags the model learnt (numpy and torch engines alike)
+    texts += ["他 喜欢 https://x.cn 2024", ""]
+    tagged_words = loaded.pos_batch(texts)
+    assert [[w for w, _ in row] for row in tagged_words] == loaded.lcut_batch(texts)
+    assert segmenter.pos_batch(texts) == tagged_words
+    learnt = [(w, t) for row in tagged_words[:-2] for w, t in row]
+    assert all(t in loaded.config.pos_tags for _, t in learnt)
+    assert sum(POS.get(w, "n") == t for w, t in learnt) >= 0.8 * len(learnt)  # 4 epochs of made-up text
+    kept_whole = [(w, t) for w, t in tagged_words[-2] if not w.strip() or w.startswith("http")]
+    assert kept_whole == [(" ", "x"), (" ", "x"), ("https://x.cn", "eng"), (" ", "x")]
+    loaded.add_word("天安门", tag="ns")  # a user word keeps its own tag
+    assert ("天安门", "ns") in loaded.pos_batch(["我喜欢北京天安门"])[0]
+    with pytest.raises(ValueError, match="no part-of-speech tags"):
+        Segmenter.load("pku").pos_batch(["我"])
+
 
 def test_joint_pos_tagging_needs_pos_tags_and_no_crf(tiny_corpus):
     from zhtagger.text.corpus import Corpus

@@ -1,10 +1,13 @@
 """jieba.posseg's interface: ``for word, flag in zhtagger.posseg.cut(text)``.
 
-The words are the segmenter's (every character kept, as in ``lcut``). Until a trained part-of-speech model
-ships (issue 19), a word's flag comes from the user dictionary's tag, else the main dictionary's (jieba's
-tags: n, nr, ns, v, ...), else jieba's own tagger run on that word alone (a private one; jieba's global state
-is the user's), else from its characters: ``x`` for punctuation and whitespace, ``m`` for numbers, ``eng`` for
-Latin letters.
+The words are the segmenter's (every character kept, as in ``lcut``). With a model that learnt
+part-of-speech tags (``zhtagger.set_model("pku-pos")``, or ``POSTokenizer(Tokenizer(model="pku-pos"))``) the
+flags are the model's, decided with the words (:meth:`Segmenter.pos_batch`), a user word keeping its own tag.
+With a segmenter alone, a word's flag comes from the user dictionary's tag, else the main dictionary's
+(jieba's tags: n, nr, ns, v, ...), else jieba's own tagger run on that word alone (a private one; jieba's
+global state is the user's), else from its characters: ``x`` for punctuation and whitespace, ``m`` for
+numbers, ``eng`` for Latin letters. ``HMM=False`` cuts as ``cut(..., HMM=False)`` and flags words the latter
+way.
 """
 
 from __future__ import annotations
@@ -76,6 +79,11 @@ class POSTokenizer:
         self.tokenizer.initialize(dictionary)
 
     def cut(self, sentence, HMM: bool = True, use_paddle: bool = False) -> Iterator[pair]:  # noqa: N803
+        segmenter = self.tokenizer.segmenter
+        if HMM and len(segmenter.config.pos_tags) > 1:
+            for word, flag in segmenter.pos_batch([sentence])[0]:
+                yield pair(word, flag)
+            return
         for word in self.tokenizer.cut(sentence, HMM=HMM):
             yield pair(word, self.flag(word))
 

@@ -22,26 +22,30 @@ class LightSegmenterNet:
         self.config = core_config
         self.arrays = dict(weights)
         self.core = LightTagger(core_config, strip_prefix(weights, "core."))
-        self.n_pos = core_config.n_outputs // len(TAGS)
         crf = strip_prefix(weights, "crf.")
         rules = [np.where(np.array(table), 0.0, IMPOSSIBLE).astype(np.float32) for table in RULES]
         self.crf = (tuple(crf[name].astype(np.float32) + rule for name, rule in
                           zip(("transitions", "start", "end"), rules, strict=True)) if crf else None)
 
-    def scores(self, inputs: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-        """Input ids (B, T, K), lengths (B,) -> BMES scores (B, T, 4): the core's outputs, or with POS outputs,
-        log P(BMES tag) summed over the POS tags."""
-        logits = self.core(inputs, lengths)
-        if self.n_pos == 1:
-            return logits
-        joint = logits - logsumexp(logits, -1)
-        return logsumexp(joint.reshape(*joint.shape[:-1], len(TAGS), self.n_pos), -1)[..., 0]
+    def logits(self, inputs: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        """Input ids (B, T, K), lengths (B,) -> the core's outputs (B, T, 4 * n_pos)."""
+        return self.core(inputs, lengths)
 
     def crf_tables(self) -> CrfTables | None:
         return self.crf
 
     def weights(self) -> dict[str, np.ndarray]:
         return self.arrays
+
+
+def joint_log_probs(logits: np.ndarray, n_pos: int) -> np.ndarray:
+    """Outputs (B, T, 4 * n_pos) -> (B, T, 4, n_pos): log P(BMES tag, POS tag) for a model that learnt POS
+    tags; without them (n_pos 1) the outputs as they are, (B, T, 4, 1): decoding never needs them normalised
+    (per-step normalisers are the same for every path)."""
+    if n_pos <= 1:
+        return logits[..., None]
+    joint = logits - logsumexp(logits, -1)
+    return joint.reshape(*joint.shape[:-1], len(TAGS), n_pos)
 
 
 def logsumexp(x: np.ndarray, axis: int) -> np.ndarray:

@@ -46,10 +46,11 @@ class SegmenterNet(nn.Module):
         return nn.functional.cross_entropy(logits[mask], batch.targets[mask])
 
     @torch.inference_mode()
-    def scores(self, inputs: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-        """:meth:`forward` for inference, numpy in and out: ids (B, T, K), lengths (B,) -> (B, T, 4) float32."""
+    def logits(self, inputs: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        """The core's outputs for inference, numpy in and out: ids (B, T, K), lengths (B,) -> (B, T, 4 * n_pos)
+        float32 (joined into BMES scores by the predictor, as for the numpy engine)."""
         device = next(self.parameters()).device
-        return self(torch.from_numpy(inputs).to(device), torch.from_numpy(lengths)).float().cpu().numpy()
+        return self.core(torch.from_numpy(inputs).to(device), torch.from_numpy(lengths)).float().cpu().numpy()
 
     def crf_tables(self) -> tuple[np.ndarray, ...] | None:
         """The CRF's transition, start and end scores with the BMES rules added, or None without a CRF."""

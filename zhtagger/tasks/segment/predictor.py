@@ -22,7 +22,7 @@ from zhtagger.registry import resolve
 from zhtagger.tasks.base import Predictor
 from zhtagger.tasks.segment.config import Decoder, SegmenterConfig
 from zhtagger.tasks.segment.data import Encoded
-from zhtagger.tasks.segment.light import LightSegmenterNet, decode
+from zhtagger.tasks.segment.light import LightSegmenterNet, decode, joint_log_probs, logsumexp
 from zhtagger.text.corpus import SPLIT_AFTER, Corpus, normalize
 from zhtagger.text.spans import LONGEST_RUN, RUN_CHARS, Kind, split_spans, texts_allowed_tags
 from zhtagger.text.tags import texts_to_words
@@ -65,6 +65,14 @@ def as_text(text: str | bytes) -> str:
             return bytes(text).decode("gbk")
         except UnicodeDecodeError:
             raise ValueError("bytes that are neither UTF-8 nor GBK; decode them first") from None
+
+
+def whole_token_tag(token: str) -> str:
+    """The part-of-speech tag of a token kept whole: ``x`` for whitespace, ``m`` for digits, else ``eng`` (a URL,
+    an e-mail address or a long run of letters and digits), as jieba tags them."""
+    if token.isspace():
+        return "x"
+    return "m" if token.isdigit() else "eng"
 
 
 class Segmenter(Predictor):
@@ -117,15 +125,26 @@ class Segmenter(Predictor):
     def predict_tags(self, encoded: Encoded, decoder: Decoder | str | None = None,
                      batch_chars: int = 20_000) -> np.ndarray:
         """Tag ids (N_chars,) of every sentence of ``encoded``, laid end to end as its characters are."""
+        return self.predict_tags_and_pos(encoded, decoder, batch_chars, pos=False)[0]
+
+    def predict_tags_and_pos(self, encoded: Encoded, decoder: Decoder | str | None = None,
+                             batch_chars: int = 20_000, pos: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
+        """BMES tag ids (N_chars,) as :meth:`predict_tags`, and with ``pos`` each character's log-probability of
+        every part-of-speech tag under its BMES tag (N_chars, n_pos), for a model that learnt them."""
         decoder = Decoder(decoder or self.config.decoder)
         crf = self.net.crf_tables() if decoder is Decoder.CRF else None
         tags = np.zeros(len(encoded.ids), dtype=np.int64)
+        char_pos = np.zeros((len(encoded.ids), len(self.config.pos_tags)), dtype=np.float32) if pos else None
         for batch in encoded.prediction_batches(batch_chars):
-            scores = self.net.scores(batch.inputs, batch.lengths)  # (B, T, 4)
+            joint = joint_log_probs(self.net.logits(batch.inputs, batch.lengths), len(self.config.pos_tags))
+            scores = joint[..., 0] if joint.shape[-1] == 1 else logsumexp(joint, -1)[..., 0]  # (B, T, 4)
             batch_tags = decode(scores, batch.lengths, decoder, batch.allowed, crf)  # (B, T)
             real = np.arange(batch_tags.shape[1])[None, :] < batch.lengths[:, None]
-            tags[(encoded.offsets[batch.rows][:, None] + np.arange(batch_tags.shape[1]))[real]] = batch_tags[real]
-        return tags
+            positions = (encoded.offsets[batch.rows][:, None] + np.arange(batch_tags.shape[1]))[real]
+            tags[positions] = batch_tags[real]
+            if pos:
+                char_pos[positions] = np.take_along_axis(joint, batch_tags[..., None, None], 2)[:, :, 0][real]
+        return tags, char_pos
 
     def predict(self, inputs: Sequence[str]) -> list[list[str]]:
         """The tokens of each text (:meth:`lcut_batch`)."""
@@ -140,31 +159,43 @@ class Segmenter(Predictor):
         ``"".join(tokens) == text``. Texts are segmented together in groups of about GROUP_CHARS characters
         (big batches, bounded memory); a longer text is cut into blocks (see :meth:`cut`). ``decoder``
         overrides the model's own (greedy, viterbi or crf)."""
+        return self._in_groups(texts, decoder, pos=False)
+
+    def pos_batch(self, texts: Sequence[str], decoder: Decoder | str | None = None) -> list[list[tuple[str, str]]]:
+        """The tokens of each text as :meth:`lcut_batch` cuts them, each with its part-of-speech tag: the model's
+        (a model that learnt them, such as ``pku-pos``; see :meth:`word_tags`), the user dictionary's for its
+        words, and for the tokens kept whole ``x`` (whitespace), ``m`` (digits) or ``eng``."""
+        if len(self.config.pos_tags) < 2:
+            raise ValueError("this model has no part-of-speech tags; load one that learnt them (\"pku-pos\")")
+        return self._in_groups(texts, decoder, pos=True)
+
+    def _in_groups(self, texts: Sequence[str], decoder: Decoder | str | None, pos: bool) -> list[list]:
         if isinstance(texts, str | bytes):
             raise TypeError("lcut_batch takes a list of texts, not one text (for one text, use lcut)")
-        results: list[list[str]] = []
+        results: list[list] = []
         group: list[str] = []
         size = 0
         for text in map(as_text, texts):
             if len(text) > GROUP_CHARS:
-                results += self._lcut_group(group, decoder) + [list(self._cut(text, decoder))]
+                results += self._lcut_group(group, decoder, pos) + [list(self._cut(text, decoder, pos))]
                 group, size = [], 0
                 continue
             group.append(text)
             size += len(text)
             if size >= GROUP_CHARS:
-                results += self._lcut_group(group, decoder)
+                results += self._lcut_group(group, decoder, pos)
                 group, size = [], 0
-        return results + self._lcut_group(group, decoder)
+        return results + self._lcut_group(group, decoder, pos)
 
-    def _lcut_group(self, texts: Sequence[str], decoder: Decoder | str | None = None) -> list[list[str]]:
-        """:meth:`lcut_batch` for texts that are decoded together in one go."""
+    def _lcut_group(self, texts: Sequence[str], decoder: Decoder | str | None = None, pos: bool = False
+                    ) -> list[list]:
+        """:meth:`lcut_batch` (or with ``pos`` :meth:`pos_batch`) for texts that are decoded together."""
         plans, pieces = [], []
         for text in texts:
             plan: list[int | str] = []  # a piece number to segment, or a token kept as it is
             for start, end, kind in split_spans(text):
                 if kind is not Kind.MODEL:
-                    plan.append(text[start:end])
+                    plan.append(text[start:end] if not pos else (text[start:end], whole_token_tag(text[start:end])))
                     continue
                 for a, b in chunk_spans(text, start, end, MAX_PIECE):
                     plan.append(len(pieces))
@@ -172,30 +203,55 @@ class Segmenter(Predictor):
             plans.append(plan)
         if not pieces:
             return [list(plan) for plan in plans]  # whitespace, URLs and e-mail addresses only
-        words = self.decode_pieces(pieces, decoder)
+        words, tags = self.decode_pieces(pieces, decoder, pos)
+        if pos:
+            words = [list(zip(row, row_tags, strict=True)) for row, row_tags in zip(words, tags, strict=True)]
         return [words[plan[0]] if len(plan) == 1 and isinstance(plan[0], int) else
                 [token for item in plan for token in (words[item] if isinstance(item, int) else [item])]
                 for plan in plans]
 
-    def decode_pieces(self, pieces: list[str], decoder: Decoder | str | None = None) -> list[list[str]]:
-        """The words of each piece of model text, with the user dictionary's words forced and its forbidden
-        words kept out: a piece where one came out is decoded again with a boundary after that occurrence's
-        first character (at most three rounds, as each round can only split words)."""
+    def decode_pieces(self, pieces: list[str], decoder: Decoder | str | None = None, pos: bool = False
+                      ) -> tuple[list[list[str]], list[list[str]] | None]:
+        """The words of each piece of model text (and with ``pos`` their tags), with the user dictionary's words
+        forced and its forbidden words kept out: a piece where one came out is decoded again with a boundary
+        after that occurrence's first character (at most three rounds, as each round can only split words)."""
         forced = [self.user_dict.matches(piece) for piece in pieces]
         boundaries: list[list[int]] = [[] for _ in pieces]
         words: list[list[str]] = [[] for _ in pieces]
+        tags: list[list[str]] | None = [[] for _ in pieces] if pos else None
         redo = list(range(len(pieces)))
         for _ in range(3):
             texts = [pieces[i] for i in redo]
             encoded = self.encode(texts)
             encoded.allowed = texts_allowed_tags(texts, [forced[i] for i in redo], [boundaries[i] for i in redo])
-            redone = texts_to_words("".join(texts), self.predict_tags(encoded, decoder), encoded.offsets)
-            for i, piece_words in zip(redo, redone, strict=True):
+            bmes, char_pos = self.predict_tags_and_pos(encoded, decoder, pos=pos)
+            redone = texts_to_words("".join(texts), bmes, encoded.offsets)
+            redone_tags = self.word_tags(redone, char_pos) if pos else [None] * len(redo)
+            for i, piece_words, piece_tags in zip(redo, redone, redone_tags, strict=True):
                 words[i] = piece_words
+                if pos:
+                    tags[i] = piece_tags
             redo = [i for i in redo if self.add_boundaries(words[i], boundaries[i])]
             if not redo:
                 break
-        return words
+        return words, tags
+
+    def word_tags(self, words: list[list[str]], char_pos: np.ndarray) -> list[list[str]]:
+        """Each word's part-of-speech tag: the user dictionary's, else the one whose log-probabilities summed
+        over the word's characters (under their BMES tags) are highest. ``char_pos`` (N_chars, n_pos) follows
+        the words' characters laid end to end."""
+        lengths = np.fromiter((len(w) for row in words for w in row), dtype=np.int64)
+        best = np.add.reduceat(char_pos, np.cumsum(lengths) - lengths, axis=0).argmax(1) if len(lengths) else []
+        model_tags = iter([self.config.pos_tags[k] for k in best])
+        result = []
+        for row in words:
+            row_tags = [next(model_tags) for _ in row]
+            for k, word in enumerate(row):
+                entry = self.user_dict.entries.get(word)
+                if entry is not None and entry.tag:
+                    row_tags[k] = entry.tag
+            result.append(row_tags)
+        return result
 
     def add_boundaries(self, words: list[str], boundaries: list[int]) -> bool:
         """Add a boundary after the first character of each forbidden word in ``words``; True if any."""
@@ -218,9 +274,9 @@ class Segmenter(Predictor):
         even a line of many megabytes is segmented in bounded memory and linear time."""
         return self._cut(as_text(text))
 
-    def _cut(self, text: str, decoder: Decoder | str | None = None) -> Iterator[str]:
+    def _cut(self, text: str, decoder: Decoder | str | None = None, pos: bool = False) -> Iterator:
         for start, end in chunk_spans(text, 0, len(text), GROUP_CHARS):
-            yield from self._lcut_group([text[start:end]], decoder)[0]
+            yield from self._lcut_group([text[start:end]], decoder, pos)[0]
 
     def tokenize(self, text: str) -> Iterator[tuple[str, int, int]]:
         """(word, start, end) for each token, as jieba's ``tokenize``."""

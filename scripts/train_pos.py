@@ -1,0 +1,175 @@
+"""Train the shipped joint segmentation + part-of-speech model (zhtagger/models/pku-pos) on People's Daily,
+January 1998, with its PKU tags (the tags jieba's posseg prints: n, nr, ns, v, ...).
+
+    python scripts/train_pos.py [--data ../shared/data] [--runs runs/shipped] [--out zhtagger/models]
+
+Held out by document (the paragraph ids' date-page-article): the last 5% of the documents are the test set,
+the 5% before them the dev set (the epoch and the decoder are chosen on dev); the rest is trained on. The
+network is the shipped PKU segmenter's (train_shipped.py) with one output per (BMES, tag) pair. Scores: word
+F1 and joint F1 (word and tag both right) on the held-out test documents, and word F1 on the SIGHAN 2005 PKU
+test (scored like the bakeoff), against jieba's posseg on the same text. Writes the model's metrics.json and
+MODEL.md, and results/pos.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from bench_cws import PRETRAIN
+from train_shipped import SEED, train_settings
+
+from zhtagger.config import config_dict
+from zhtagger.tasks.segment.config import Decoder, SegmenterConfig
+from zhtagger.tasks.segment.predictor import Segmenter
+from zhtagger.tasks.segment.train import train_segmenter
+from zhtagger.text.corpus import Corpus, read_corpus, read_text_lines
+from zhtagger.text.scoring import read_word_list, score
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = "pd1998/train_pos.txt"
+PKU_TEST, PKU_WORDS = "icwb2/gold/pku_test_gold.utf8", "icwb2/gold/pku_training_words.utf8"
+NAME = "pku-pos"
+
+
+def split_by_document(data: Path) -> tuple[Corpus, Corpus, Corpus]:
+    """(train, dev, test): the last 5% of the documents for test, the 5% before for dev."""
+    corpus = read_corpus(data / CORPUS, "pos")
+    ids = [line.split(maxsplit=1)[0].rsplit("-", 1)[0] for line in read_text_lines(data / CORPUS) if line.strip()]
+    if len(ids) != len(corpus.sentences):
+        raise SystemExit(f"{CORPUS}: {len(ids)} paragraph ids for {len(corpus.sentences)} sentences")
+    documents = list(dict.fromkeys(ids))
+    share = len(documents) // 20
+    part = {doc: "train" for doc in documents[: -2 * share]}
+    part.update({doc: "dev" for doc in documents[-2 * share : -share]})
+    part.update({doc: "test" for doc in documents[-share:]})
+    splits = {name: Corpus([], pos=[]) for name in ("train", "dev", "test")}
+    for doc, words, tags in zip(ids, corpus.sentences, corpus.pos, strict=True):
+        splits[part[doc]].sentences.append(words)
+        splits[part[doc]].pos.append(tags)
+    return splits["train"], splits["dev"], splits["test"]
+
+
+def pos_scores(model: Segmenter, gold: Corpus) -> dict:
+    """Word P/R/F1 and joint F1 (a word counts when its span and its tag are both right)."""
+    predicted = model.pos_batch(["".join(words) for words in gold.sentences])
+    words = score(gold.sentences, [[w for w, _ in row] for row in predicted], set())
+    return {"word_f1": words.f1, "word_precision": words.precision, "word_recall": words.recall,
+            **score_spans(gold, predicted)}
+
+
+def score_spans(gold: Corpus, predicted: list[list[tuple[str, str]]]) -> dict:
+    right = total_gold = total_predicted = 0
+    for words, tags, row in zip(gold.sentences, gold.pos, predicted, strict=True):
+        gold_spans = set(spans(words, tags))
+        predicted_spans = set(spans([w for w, _ in row], [t for _, t in row]))
+        right += len(gold_spans & predicted_spans)
+        total_gold += len(gold_spans)
+        total_predicted += len(predicted_spans)
+    precision, recall = right / max(total_predicted, 1), right / max(total_gold, 1)
+    return {"joint_precision": precision, "joint_recall": recall,
+            "joint_f1": 2 * precision * recall / max(precision + recall, 1e-12)}
+
+
+def spans(words: list[str], tags: list[str]) -> list[tuple[int, int, str]]:
+    start, result = 0, []
+    for word, tag in zip(words, tags, strict=True):
+        result.append((start, start + len(word), tag))
+        start += len(word)
+    return result
+
+
+def jieba_scores(gold: Corpus) -> dict:
+    import jieba
+    import jieba.posseg
+
+    jieba.setLogLevel(logging.WARNING)
+    predicted = [[(p.word, p.flag) for p in jieba.posseg.cut("".join(words))] for words in gold.sentences]
+    words = score(gold.sentences, [[w for w, _ in row] for row in predicted], set())
+    return {"word_f1": words.f1, **score_spans(gold, predicted)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--runs", type=Path, default=Path("runs/shipped"))
+    parser.add_argument("--out", type=Path, default=ROOT / "zhtagger" / "models")
+    parser.add_argument("--results", type=Path, default=ROOT / "results")
+    parser.add_argument("--score-only", action="store_true", help="score the model already in RUNS/pku-pos")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    train, dev, test = split_by_document(args.data)
+    config = SegmenterConfig(char_dim=64, bigram_dim=48, lexicon_dim=16, hidden=64, layers=1, dropout=0.3,
+                             min_bigram_count=10, pos=True,
+                             pretrain=tuple(str(args.data / path) for path in PRETRAIN))
+    settings = train_settings(15)
+    started = time.perf_counter()
+    if args.score_only:
+        history = json.loads((args.runs / NAME / "history.json").read_text(encoding="utf-8"))
+        train_minutes, best_epoch = None, max(history, key=lambda row: row.get("f1", 0)).get("epoch")
+    else:
+        _, result = train_segmenter(train, dev, args.runs / NAME, config, settings)
+        train_minutes, best_epoch = result.train_seconds / 60, (result.best or {}).get("epoch")
+    wall_minutes = (time.perf_counter() - started) / 60
+    with tempfile.TemporaryDirectory() as tmp:  # score exactly what ships: float16 weights
+        Segmenter.load(args.runs / NAME / "model").save(Path(tmp) / "model", half=True)
+        model = Segmenter.load(Path(tmp) / "model")
+    dev_f1 = {d.value: model.evaluate(dev.sentences, d).f1 for d in (Decoder.GREEDY, Decoder.VITERBI)}
+    model.config.decoder = Decoder(max(dev_f1, key=dev_f1.get))
+    pku = read_corpus(args.data / PKU_TEST).sentences
+    metrics = {"model": NAME, "train": f"{CORPUS}, documents but the last 10%",
+               "dev": "the 5% of documents before the last 5%", "test": "the last 5% of documents",
+               "sentences": {"train": len(train.sentences), "dev": len(dev.sentences), "test": len(test.sentences)},
+               "train_minutes": train_minutes, "wall_minutes": wall_minutes, "best_epoch": best_epoch,
+               "seed": SEED, "segmenter": config_dict(config),
+               "train_settings": config_dict(settings), "decoder": model.config.decoder.value,
+               "dev_f1_by_decoder": dev_f1, "test_scores": pos_scores(model, test),
+               "jieba_test_scores": jieba_scores(test),
+               "pku_test_scores": model.evaluate(pku, words=read_word_list(args.data / PKU_WORDS)).metrics}
+    model.config.pretrain = tuple(str(Path(p).relative_to(args.data)) for p in model.config.pretrain)
+    target = args.out / NAME
+    if target.exists():
+        shutil.rmtree(target)
+    model.save(target, half=True, train_words=False,
+               extra_files={"metrics.json": json.dumps(metrics, indent=1, ensure_ascii=False) + "\n",
+                            "MODEL.md": model_card(metrics)})
+    args.results.mkdir(parents=True, exist_ok=True)
+    (args.results / "pos.json").write_text(json.dumps(metrics, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(model_card(metrics))
+
+
+def model_card(m: dict) -> str:
+    s, j, p = m["test_scores"], m["jieba_test_scores"], m["pku_test_scores"]
+    return f"""# zhtagger segmenter + part-of-speech tagger `{m['model']}`
+
+People's Daily, January 1998, PKU segmentation and PKU part-of-speech tags (jieba's posseg tag set).
+
+## Data
+- Trained on `{m['train']}` ({m['sentences']['train']:,} paragraphs); chosen on {m['dev']} (best epoch
+  {m['best_epoch']}); tested once on {m['test']} ({m['sentences']['test']:,} paragraphs), split by document.
+- The corpus is for research use and is not part of this package.
+
+## Settings
+The shipped `pku` segmenter's network with one output per (BMES, tag) pair; {m['decoder']} decoding of the
+segmentation (tag scores summed over the part-of-speech tags), then each word's tag by the sum of its
+characters' joint log-probabilities. Reproduce with `python scripts/train_pos.py` (about
+{m['train_minutes'] or 0:.0f} minutes of training on a 2-core CPU).
+
+## Test scores (held-out documents)
+| tagger | word F1 | joint F1 (word and tag) |
+|---|---|---|
+| zhtagger `{m['model']}` | {s['word_f1'] * 100:.2f} | {s['joint_f1'] * 100:.2f} |
+| jieba 0.42 posseg (same text) | {j['word_f1'] * 100:.2f} | {j['joint_f1'] * 100:.2f} |
+
+Segmentation on the SIGHAN 2005 PKU test (bakeoff scoring): F1 {p['f1'] * 100:.2f}, OOV recall
+{p['oov_recall'] * 100:.2f}.
+"""
+
+
+if __name__ == "__main__":
+    main()
