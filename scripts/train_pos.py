@@ -110,8 +110,9 @@ def main() -> None:
     settings = train_settings(15)
     started = time.perf_counter()
     if args.score_only:
-        history = json.loads((args.runs / NAME / "history.json").read_text(encoding="utf-8"))
-        train_minutes, best_epoch = None, max(history, key=lambda row: row.get("f1", 0)).get("epoch")
+        rows = json.loads((args.runs / NAME / "history.json").read_text(encoding="utf-8"))["history"]
+        best = max(rows, key=lambda row: row.get("f1", 0))
+        train_minutes, best_epoch = rows[-1]["elapsed_s"] / 60, best["epoch"]
     else:
         _, result = train_segmenter(train, dev, args.runs / NAME, config, settings)
         train_minutes, best_epoch = result.train_seconds / 60, (result.best or {}).get("epoch")

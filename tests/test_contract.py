@@ -164,7 +164,7 @@ def test_a_model_of_another_task_is_refused(case, tmp_path):
 def test_shipped_names_load_through_the_registry():
     assert type(zhtagger.load("pku")).__name__ == "Segmenter"
     assert type(zhtagger.load("cloze")).__name__ == "Cloze"
-    with pytest.raises(ModelDirError, match="shipped models: pku, pku-fast, ctb, cloze"):
+    with pytest.raises(ModelDirError, match="shipped models: pku, pku-fast, pku-pos, ctb, cloze"):
         zhtagger.load("no-such-model")
 
 

@@ -156,6 +156,21 @@ def test_posseg_pairs_unpack_print_and_keep_every_character():
     assert jieba.posseg.pair("云计算平台", "nz") in tokenizer.lcut("他在云计算平台工作")
 
 
+def test_posseg_tags_with_the_pku_pos_model_sharing_the_tokenizers_user_dictionary():
+    tokenizer = jieba.Tokenizer()
+    tagger = jieba.posseg.POSTokenizer(tokenizer)
+    assert tagger.tagger().config.pos_tags and tagger.tagger().user_dict is tokenizer.segmenter.user_dict
+    words = [(p.word, p.flag) for p in tagger.lcut("邓小平会见了外宾。")]
+    assert words == [("邓", "nr"), ("小平", "nr"), ("会见", "v"), ("了", "u"), ("外宾", "n"), ("。", "x")]
+    tokenizer.add_word("邓小平", 100, "nr")  # added on the tokenizer, seen by the tagger
+    assert tagger.lcut("邓小平会见了外宾。")[0] == jieba.posseg.pair("邓小平", "nr")
+    tokenizer.del_word("外宾")
+    assert "外宾" not in [p.word for p in tagger.lcut("邓小平会见了外宾。")]
+    # without the neural tags (HMM=False): the tokenizer's words, flags from the dictionaries
+    text = "邓小平会见了外宾。"
+    assert [p.word for p in tagger.lcut(text, HMM=False)] == tokenizer.lcut(text, HMM=False)
+
+
 def test_set_model_switches_the_module_functions_and_posseg():
     try:
         jieba.set_model("ctb")  # keeps person names whole

@@ -200,6 +200,11 @@ def test_joint_pos_tagging_trains_segments_and_round_trips(tiny_corpus, tmp_path
     assert sum(POS.get(w, "n") == t for w, t in learnt) >= 0.8 * len(learnt)  # 4 epochs of made-up text
     kept_whole = [(w, t) for w, t in tagged_words[-2] if not w.strip() or w.startswith("http")]
     assert kept_whole == [(" ", "x"), (" ", "x"), ("https://x.cn", "eng"), (" ", "x")]
+    from zhtagger.posseg import POSTokenizer
+    from zhtagger.tokenizer import Tokenizer
+
+    pairs = POSTokenizer(Tokenizer(model=tmp_path / "model")).lcut(texts[0])  # jieba's posseg on this model
+    assert [(p.word, p.flag) for p in pairs] == tagged_words[0]
     loaded.add_word("天安门", tag="ns")  # a user word keeps its own tag
     assert ("天安门", "ns") in loaded.pos_batch(["我喜欢北京天安门"])[0]
     with pytest.raises(ValueError, match="no part-of-speech tags"):

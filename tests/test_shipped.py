@@ -48,7 +48,7 @@ def test_module_functions_use_the_default_model(shipped):
 def test_load_by_name_path_and_errors(shipped, tmp_path):
     model_dir = resolve("ctb", "segment")
     assert Segmenter.load(model_dir).lcut("我爱北京") == Segmenter.load("ctb").lcut("我爱北京")
-    with pytest.raises(ModelDirError, match="shipped models: pku, pku-fast, ctb"):
+    with pytest.raises(ModelDirError, match="shipped models: pku, pku-fast, pku-pos, ctb"):
         Segmenter.load("no-such-model")
     with pytest.raises(ModelDirError, match="config.json is missing"):
         Segmenter.load(tmp_path)

@@ -1,13 +1,17 @@
 """jieba.posseg's interface: ``for word, flag in zhtagger.posseg.cut(text)``.
 
-The words are the segmenter's (every character kept, as in ``lcut``). With a model that learnt
-part-of-speech tags (``zhtagger.set_model("pku-pos")``, or ``POSTokenizer(Tokenizer(model="pku-pos"))``) the
-flags are the model's, decided with the words (:meth:`Segmenter.pos_batch`), a user word keeping its own tag.
-With a segmenter alone, a word's flag comes from the user dictionary's tag, else the main dictionary's
-(jieba's tags: n, nr, ns, v, ...), else jieba's own tagger run on that word alone (a private one; jieba's
-global state is the user's), else from its characters: ``x`` for punctuation and whitespace, ``m`` for
-numbers, ``eng`` for Latin letters. ``HMM=False`` cuts as ``cut(..., HMM=False)`` and flags words the latter
-way.
+Words and flags come from a model that learnt part-of-speech tags with the words
+(:meth:`Segmenter.pos_batch`; every character kept, as in ``lcut``): the tokenizer's own model when it has
+tags, else, for a tokenizer on the PKU standard (``pku``, the default, or ``pku-fast``), the shipped
+``pku-pos``, loaded on first use, which reads the tokenizer's user dictionary (the same object: ``add_word``
+on either is seen by both; a user word keeps its own tag) and main dictionary. The model's PKU tags are
+written as jieba writes them (``JIEBA_FLAGS``: punctuation ``x``, foreign strings ``eng``, morphemes such as
+``Ng`` in lower case).
+
+Otherwise (another standard, such as ``ctb``, or ``HMM=False``) the words are the tokenizer's and each word's
+flag comes from the user dictionary's tag, else the main dictionary's (jieba's tags: n, nr, ns, v, ...), else
+jieba's own tagger run on that word alone (a private one; jieba's global state is the user's), else from its
+characters: ``x`` for punctuation and whitespace, ``m`` for numbers, ``eng`` for Latin letters.
 """
 
 from __future__ import annotations
@@ -17,8 +21,14 @@ import threading
 import unicodedata
 from collections.abc import Iterator
 
+from zhtagger.tasks.segment.predictor import Segmenter
 from zhtagger.text.dictionary import Dictionary
 from zhtagger.tokenizer import Tokenizer
+
+TAGGER = "pku-pos"  # the shipped model that tags, for tokenizers on its standard whose model does not
+PKU_STANDARD = (None, "pku", "pku-fast")  # a tokenizer's model (None: the default) whose words pku-pos shares
+# PKU tags (People's Daily) written as jieba writes them: punctuation x, foreign strings eng, morphemes lower case
+JIEBA_FLAGS = {"w": "x", "nx": "eng", **{f"{c}g": f"{c.lower()}g" for c in "ABDMNRTVY"}}
 
 # jieba.posseg's HMM tables and functions, regular expressions and Python 2 helpers, reached here as jieba's
 # own: code that calls them keeps working (the tags above do not come from them)
@@ -64,6 +74,8 @@ class POSTokenizer:
     def __init__(self, tokenizer: Tokenizer | None = None) -> None:
         self._tokenizer = tokenizer  # None: the module functions' tokenizer, whichever it is at the time
         self._jieba = None
+        self._tagger: Segmenter | None = None  # the shipped pku-pos, when the tokenizer's model has no tags
+        self._tagger_dictionary = None  # the main dictionary the tagger's lexicon reads
         self._lock = threading.Lock()
         self.word_tag_tab: dict[str, str] = {}  # tags read by load_word_tag, over the main dictionary's
 
@@ -78,11 +90,27 @@ class POSTokenizer:
     def initialize(self, dictionary=None) -> None:
         self.tokenizer.initialize(dictionary)
 
+    def tagger(self) -> Segmenter | None:
+        """The model whose words and tags ``cut`` gives, or None (see the module's docstring)."""
+        tokenizer = self.tokenizer
+        if len(tokenizer.segmenter.config.pos_tags) > 1:
+            return tokenizer.segmenter
+        if tokenizer.model not in PKU_STANDARD:
+            return None
+        with self._lock:
+            if self._tagger is None:
+                self._tagger = Segmenter.load(TAGGER)
+            self._tagger.user_dict = tokenizer.segmenter.user_dict
+            if tokenizer.dictionary_path != self._tagger_dictionary:
+                self._tagger.set_lexicon_words(tokenizer.dictionary.freq)
+                self._tagger_dictionary = tokenizer.dictionary_path
+        return self._tagger
+
     def cut(self, sentence, HMM: bool = True, use_paddle: bool = False) -> Iterator[pair]:  # noqa: N803
-        segmenter = self.tokenizer.segmenter
-        if HMM and len(segmenter.config.pos_tags) > 1:
-            for word, flag in segmenter.pos_batch([sentence])[0]:
-                yield pair(word, flag)
+        tagger = self.tagger() if HMM else None
+        if tagger is not None:
+            for word, flag in tagger.pos_batch([sentence])[0]:
+                yield pair(word, JIEBA_FLAGS.get(flag, flag))
             return
         for word in self.tokenizer.cut(sentence, HMM=HMM):
             yield pair(word, self.flag(word))

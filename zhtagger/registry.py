@@ -10,7 +10,7 @@ from pathlib import Path
 from zhtagger.modeldir import ModelDirError, model_dir_of, read_config
 
 MODELS_DIR = Path(__file__).resolve().parent / "models"
-SHIPPED = {"pku": "segment", "pku-fast": "segment", "ctb": "segment", "cloze": "cloze"}  # folder of MODELS_DIR -> task
+SHIPPED = {"pku": "segment", "pku-fast": "segment", "pku-pos": "segment", "ctb": "segment", "cloze": "cloze"}  # -> task
 DEFAULTS = {"segment": "pku", "cloze": "cloze"}  # what a task loads when no model is named
 PREDICTORS = {  # task -> (module, class) of its trained model
     "segment": ("zhtagger.tasks.segment.predictor", "Segmenter"),
