@@ -35,6 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CORPUS = "pd1998/train_pos.txt"
 PKU_TEST, PKU_WORDS = "icwb2/gold/pku_test_gold.utf8", "icwb2/gold/pku_training_words.utf8"
 NAME = "pku-pos"
+EPOCHS = 15
 
 
 def split_by_document(data: Path) -> tuple[Corpus, Corpus, Corpus]:
@@ -101,13 +102,14 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "zhtagger" / "models")
     parser.add_argument("--results", type=Path, default=ROOT / "results")
     parser.add_argument("--score-only", action="store_true", help="score the model already in RUNS/pku-pos")
+    parser.add_argument("--epochs", type=int, default=EPOCHS)
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     train, dev, test = split_by_document(args.data)
     config = SegmenterConfig(char_dim=64, bigram_dim=48, lexicon_dim=16, hidden=64, layers=1, dropout=0.3,
                              min_bigram_count=10, pos=True,
                              pretrain=tuple(str(args.data / path) for path in PRETRAIN))
-    settings = train_settings(15)
+    settings = train_settings(args.epochs)
     started = time.perf_counter()
     if args.score_only:
         rows = json.loads((args.runs / NAME / "history.json").read_text(encoding="utf-8"))["history"]

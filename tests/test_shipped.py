@@ -111,6 +111,17 @@ def test_cli_reads_stdin_and_keeps_one_line_per_line(capsys, monkeypatch):
     assert out == "我 爱 北京 天安门\n\n今天 天气 很 好\r\n最后 一 行"  # each line keeps its own line end
 
 
+def test_cli_pos_tags_words_as_jiebas_p_does(tmp_path, capsys, monkeypatch):
+    code, out, _ = run_cli(["--text", "我爱北京天安门", "-p"], capsys)
+    assert (code, out) == (0, "我_r 爱_v 北京_ns 天安门_ns\n")
+    (tmp_path / "user.txt").write_text("云计算平台 10 nz\n", encoding="utf-8")
+    code, out, _ = run_cli(["-p", "/", "-u", str(tmp_path / "user.txt")], capsys, "他在云计算平台工作\n\n".encode(),
+                           monkeypatch)
+    assert (code, out) == (0, "他/r 在/p 云计算平台/nz 工作/vn\n\n")
+    code, _, err = run_cli(["--text", "我", "-p", "-m", "pku"], capsys)
+    assert code == 2 and "--pos needs a model that learnt part-of-speech tags" in err
+
+
 def test_cli_files_output_delimiter_and_userdict(tmp_path, capsys):
     (tmp_path / "a.txt").write_text("我爱北京天安门\n", encoding="utf-8")
     (tmp_path / "b.txt").write_text("他在云计算平台工作\n", encoding="utf-8")
@@ -148,6 +159,9 @@ def test_cli_workers_keep_the_order(tmp_path, capsys):
     assert code == 0
     expected = [" ".join(words) for words in Segmenter.load().lcut_batch(lines)]
     assert out.splitlines() == expected
+    code, out, _ = run_cli([str(tmp_path / "in.txt"), "--workers", "2", "--batch-size", "7", "-q", "-p"], capsys)
+    tagged = Segmenter.load("pku-pos").pos_batch(lines)
+    assert code == 0 and out.splitlines() == [" ".join(f"{w}_{t}" for w, t in row) for row in tagged]
 
 
 def test_datasets_map_through_lcut_batch():

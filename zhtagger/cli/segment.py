@@ -23,7 +23,11 @@ def add_cut_parser(commands) -> None:
     cut.add_argument("-u", "--userdict", type=Path, action="append", default=[], metavar="USERDICT",
                      help="jieba-format user dictionary (word [freq] [tag] a line); may be repeated")
     cut.add_argument("-m", "--model", default=None, metavar="MODEL",
-                     help="shipped model name (pku, the default; pku-fast; ctb) or a model directory")
+                     help="shipped model name (pku, the default; pku-fast; pku-pos, the default with --pos; ctb) "
+                          "or a model directory")
+    cut.add_argument("-p", "--pos", nargs="?", const="_", default=None, metavar="DELIM",
+                     help="part-of-speech tags too, as word_tag (or word DELIM tag), from a model that learnt "
+                          "them, as jieba's -p")
     cut.add_argument("--batch-size", type=positive_int, default=1000, metavar="N", help="lines segmented together")
     cut.add_argument("--workers", type=positive_int, default=1, metavar="N", help="worker processes (one thread each)")
     cut.add_argument("--encoding", default="utf-8", help="input encoding (default utf-8); output is always UTF-8")
@@ -48,11 +52,19 @@ def run_cut(args: argparse.Namespace) -> int:
     except LookupError:
         raise ValueError(f"unknown encoding {args.encoding!r}") from None
     check_inputs(args.files + args.userdict)
-    segmenter = Segmenter.load(args.model)  # also checks the model and dictionaries before any output
+    pos = args.pos is not None
+    model = args.model or ("pku-pos" if pos else None)
+    segmenter = Segmenter.load(model)  # also checks the model and dictionaries before any output
+    if pos and len(segmenter.config.pos_tags) < 2:
+        raise ValueError(f"--pos needs a model that learnt part-of-speech tags (pku-pos); {model} did not")
     for path in args.userdict:
         segmenter.load_userdict(path)
+
+    def line_of(tokens) -> str:
+        return format_tokens(tokens, args.delimiter, args.pos or "_")
+
     if args.text is not None:
-        print(format_tokens(segmenter.lcut(args.text), args.delimiter))
+        print(line_of(segmenter.pos_batch([args.text])[0] if pos else segmenter.lcut(args.text)))
         return 0
     endings: deque[str] = deque()  # of the lines read and not yet written: each output line keeps its input's
 
@@ -62,12 +74,12 @@ def run_cut(args: argparse.Namespace) -> int:
                 endings.append(line[1])
             yield line if line is PAUSE else line[0]
 
-    tokens = segment_lines(texts(), segmenter, args.batch_size, args.workers, args.model)
+    tokens = segment_lines(texts(), segmenter, args.batch_size, args.workers, model, pos)
     if not args.output:  # surrogates from --errors surrogateescape go back out as the bytes they came from
         sys.stdout.reconfigure(errors=args.errors if args.errors == "surrogateescape" else "strict")
     with open_atomically(args.output, args.errors) if args.output else contextlib.nullcontext(sys.stdout) as out:
         for line in tokens:
-            out.write(format_tokens(line, args.delimiter) + endings.popleft())
+            out.write(line_of(line) + endings.popleft())
             if not args.files and not args.output:
                 out.flush()  # answer an interactive line at once
     return 0

@@ -128,12 +128,13 @@ def batched(lines: Iterable[str | None], size: int) -> Iterator[list[str]]:
 
 
 def segment_lines(lines: Iterable[str], segmenter, batch_size: int = 1000, workers: int = 1,
-                  model: str | os.PathLike | None = None) -> Iterator[list[str]]:
-    """The tokens of each line, in order. With ``workers > 1``, batches go to that many processes, each with
-    its own copy of ``model``, ``segmenter``'s user dictionary, and one thread."""
+                  model: str | os.PathLike | None = None, pos: bool = False) -> Iterator[list]:
+    """The tokens of each line, in order (with ``pos``, (word, tag) pairs: ``pos_batch``). With ``workers > 1``,
+    batches go to that many processes, each with its own copy of ``model``, ``segmenter``'s user dictionary,
+    and one thread."""
     if workers == 1:
         for batch in batched(lines, batch_size):
-            yield from segmenter.lcut_batch(batch)
+            yield from segmenter.pos_batch(batch) if pos else segmenter.lcut_batch(batch)
         return
     context = multiprocessing.get_context("spawn")  # fork is unsafe once BLAS or torch has started its threads
     with one_thread_each(), main_script_hidden():
@@ -141,7 +142,7 @@ def segment_lines(lines: Iterable[str], segmenter, batch_size: int = 1000, worke
     with pool:
         pending: deque = deque()  # at most 2 batches a worker in flight: memory stays bounded (Pool.imap
         for batch in batched(lines, batch_size):  # would read the whole input ahead)
-            pending.append(pool.apply_async(segment_batch, (batch,)))
+            pending.append(pool.apply_async(segment_batch, (batch, pos)))
             if len(pending) >= 2 * workers:
                 yield from pending.popleft().get()
         while pending:
@@ -204,11 +205,14 @@ def start_worker(model, words: list[tuple[str, int | None, str | None]]) -> None
     _worker_segmenter.user_dict.add_words(words)
 
 
-def segment_batch(lines: list[str]) -> list[list[str]]:
-    return _worker_segmenter.lcut_batch(lines)
+def segment_batch(lines: list[str], pos: bool = False) -> list[list]:
+    return _worker_segmenter.pos_batch(lines) if pos else _worker_segmenter.lcut_batch(lines)
 
 
-def format_tokens(tokens: Iterable[str], delimiter: str) -> str:
-    """One output line: the words joined by ``delimiter``. Whitespace tokens are left out, since whitespace
-    in the input is a word boundary; this also keeps line breaks such as U+2028 out of the output line."""
-    return delimiter.join(token for token in tokens if not token.isspace())
+def format_tokens(tokens: Iterable[str] | Iterable[tuple[str, str]], delimiter: str, tag_delimiter: str = "_"
+                  ) -> str:
+    """One output line: the words joined by ``delimiter`` (words with tags written ``word_tag``, jieba's way).
+    Whitespace tokens are left out, since whitespace in the input is a word boundary; this also keeps line
+    breaks such as U+2028 out of the output line."""
+    return delimiter.join(token if isinstance(token, str) else f"{token[0]}{tag_delimiter}{token[1]}"
+                          for token in tokens if not (token if isinstance(token, str) else token[0]).isspace())
