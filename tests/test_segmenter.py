@@ -200,6 +200,19 @@ def test_joint_pos_tagging_trains_segments_and_round_trips(tiny_corpus, tmp_path
     assert sum(POS.get(w, "n") == t for w, t in learnt) >= 0.8 * len(learnt)  # 4 epochs of made-up text
     kept_whole = [(w, t) for w, t in tagged_words[-2] if not w.strip() or w.startswith("http")]
     assert kept_whole == [(" ", "x"), (" ", "x"), ("https://x.cn", "eng"), (" ", "x")]
+    # each word's tag: the best sum of its characters' joint log-probabilities under their BMES tags
+    from zhtagger.tasks.segment.light import joint_log_probs
+    from zhtagger.text.tags import words_to_tags
+
+    batch = next(loaded.encode([texts[0]]).prediction_batches(10_000))
+    joint = joint_log_probs(loaded.net.logits(batch.inputs, batch.lengths), len(loaded.config.pos_tags))[0]
+    bmes, start, expected = words_to_tags([w for w, _ in tagged_words[0]]), 0, []
+    for word, _ in tagged_words[0]:
+        sums = sum(joint[k, bmes[k]] for k in range(start, start + len(word)))
+        expected.append(loaded.config.pos_tags[int(np.argmax(sums))])
+        start += len(word)
+    assert [t for _, t in tagged_words[0]] == expected
+
     from zhtagger.posseg import POSTokenizer
     from zhtagger.tokenizer import Tokenizer
 
