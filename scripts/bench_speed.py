@@ -15,6 +15,7 @@ and results/speed.md, with the CPU model and the flags that matter.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import resource
@@ -46,6 +47,7 @@ CONFIGS = [
     ("zhtagger ctb, numpy, 2 threads", "zhtagger", {"model": "ctb", "threads": 2}),
     ("zhtagger pku, numpy, one 1 MB line", "zhtagger", {"model": "pku", "threads": 2, "one_line": True}),
     ("jieba 0.42, one 1 MB line", "jieba", {"one_line": True}),
+    ("THULAC 0.2 (seg_only), a peer, when installed", "thulac", {}),
 ]
 THREADS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 FILE_MB = 20  # the command-line runs segment a file of this size
@@ -74,7 +76,13 @@ def read_lines(data: Path, repeat: int, one_line: bool) -> list[str]:
 def child(tool: str, options: dict, data: Path, repeat: int) -> dict:
     """Runs in a fresh process: load, then time segmenting the text; returns the measurements."""
     started = time.perf_counter()
-    if tool == "jieba":
+    if tool == "thulac":
+        import thulac
+
+        model = thulac.thulac(seg_only=True)
+        def segment(lines):
+            return [model.cut(line, text=True).split(" ") for line in lines]
+    elif tool == "jieba":
         import logging
 
         import jieba
@@ -116,7 +124,14 @@ def child(tool: str, options: dict, data: Path, repeat: int) -> dict:
     seconds = time.perf_counter() - started
     if tool == "zhtagger" and not options.get("workers"):
         assert ["".join(t) for t in tokens] == lines  # nothing lost
-    return {"load_s": load_seconds, "chars": chars, "seconds": seconds, "chars_per_s": chars / seconds,
+    scored = {}
+    if tool == "thulac":  # a peer's F1, on the test text's first copy (zhtagger's and jieba's: in metrics.json)
+        from zhtagger.text.corpus import read_corpus
+        from zhtagger.text.scoring import score
+
+        gold = read_corpus(data / TEST_GOLD).sentences
+        scored["pku_f1"] = score(gold, [[w for w in row if w.strip()] for row in tokens[: len(gold)]], set()).f1
+    return {**scored, "load_s": load_seconds, "chars": chars, "seconds": seconds, "chars_per_s": chars / seconds,
             "peak_rss_mb": peak_rss_mb(), "torch_imported": "torch" in sys.modules}
 
 
@@ -137,6 +152,8 @@ def main() -> None:
     for label, tool, options in CONFIGS:
         if options.get("precision") == "bfloat16" and not native_bf16:
             continue  # emulated bfloat16 is slower than float32: not a configuration anyone should run
+        if tool == "thulac" and importlib.util.find_spec("thulac") is None:
+            continue
         threads = dict.fromkeys(THREADS, str(options["threads"])) if "threads" in options else {}
         output = subprocess.run([sys.executable, __file__, "--data", str(args.data), "--repeat", str(args.repeat),
                                  "--child", json.dumps([tool, options])], capture_output=True, text=True,
@@ -147,9 +164,10 @@ def main() -> None:
         rows.append(row)
         print(f"{label}: {row['chars_per_s']:,.0f} chars/s", file=sys.stderr)
     jieba_rate = rows[0]["chars_per_s"]
+    one_line_rate = next(r["chars_per_s"] for r in rows if r["tool"] == "jieba" and r.get("one_line"))
     for row in rows:
-        row["vs_jieba"] = row["chars_per_s"] / (jieba_rate if not row.get("one_line") else rows[-1]["chars_per_s"])
-        row["pku_f1"] = f1_of(row, args.data)
+        row["vs_jieba"] = row["chars_per_s"] / (one_line_rate if row.get("one_line") else jieba_rate)
+        row["pku_f1"] = row.get("pku_f1") or f1_of(row, args.data)
     args.results.mkdir(parents=True, exist_ok=True)
     record = {"machine": machine(), "text": f"{TEST_INPUT} x {args.repeat}", "rows": rows,
               "file_rows": file_runs(args.data)}
@@ -201,7 +219,8 @@ def plot(record: dict, path: Path) -> None:
     points = sorted((row for row in record["rows"] if row["pku_f1"] is not None and not row.get("one_line")),
                     key=lambda row: row["chars_per_s"])
     for number, row in enumerate(points):
-        color = "tab:gray" if row["tool"] == "jieba" else ("tab:orange" if row.get("engine") == "torch" else "tab:blue")
+        peer, torch_engine = row["tool"] in ("jieba", "thulac"), row.get("engine") == "torch"
+        color = "tab:gray" if peer else ("tab:orange" if torch_engine else "tab:blue")
         x, y = row["chars_per_s"] / 1000, row["pku_f1"] * 100
         axes.scatter(x, y, color=color)
         axes.annotate(short_label(row), (x, y), fontsize=7, rotation=30,
@@ -217,6 +236,8 @@ def plot(record: dict, path: Path) -> None:
 
 
 def short_label(row: dict) -> str:
+    if row["tool"] == "thulac":
+        return "THULAC"
     if row["tool"] == "jieba":
         return "jieba, 2 processes" if row.get("parallel") else "jieba"
     parts = [row["model"], f"torch {row.get('precision', 'float32')}" if row.get("engine") == "torch" else "numpy"]
