@@ -26,6 +26,8 @@ import numpy as np
 from zhtagger.core.config import Direction, Merge, TaggerConfig
 
 TABLE_BYTES = 32 * 2**20  # an id channel whose projection table would be larger is projected per batch
+
+
 class BlasThreads:
     """BLAS threads for the engine's own matrix products (numpy's default is one per core). Its products are
     small: a second thread gains 2% on an idle 2-core machine and makes them 5 to 50 times slower when another

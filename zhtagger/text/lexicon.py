@@ -27,12 +27,13 @@ EMPTY_BIT = np.uint64(1)  # cleared in every hash, so none is the HashIndex's em
 
 
 def fold_hash(columns: list[np.ndarray]) -> np.ndarray:
-    """Hash of equal-length strings given column by column (code points of their k-th characters)."""
+    """Hash of equal-length strings given column by column (code points of their k-th characters), lowest bit
+    cleared."""
     hashed = columns[0].astype(np.uint64)
     with np.errstate(over="ignore"):
         for column in columns[1:]:
             hashed = hashed * HASH_BASE + column.astype(np.uint64)
-    return hashed
+    return hashed & ~EMPTY_BIT
 
 
 class Lexicon:
@@ -78,7 +79,7 @@ class Lexicon:
             windows = n - size + 1
             if windows <= 0:
                 continue
-            hashed = fold_hash([codes[k : k + windows] for k in range(size)]) & ~EMPTY_BIT
+            hashed = fold_hash([codes[k : k + windows] for k in range(size)])
             starts = np.flatnonzero(table.contains(hashed) & (remaining[:windows] >= size))
             bits[starts] |= BEGIN
             for k in range(1, size - 1):
@@ -93,7 +94,7 @@ def hash_words(codes: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> di
     for size in range(2, MAX_WORD + 1):
         first = starts[lengths == size]
         if len(first):
-            hashes[size] = HashIndex(fold_hash([codes[first + k] for k in range(size)]) & ~EMPTY_BIT)
+            hashes[size] = HashIndex(fold_hash([codes[first + k] for k in range(size)]))
     return hashes
 
 

@@ -134,7 +134,7 @@ def segment_lines(lines: Iterable[str], segmenter, batch_size: int = 1000, worke
     and one thread."""
     if workers == 1:
         for batch in batched(lines, batch_size):
-            yield from segmenter.pos_batch(batch) if pos else segmenter.lcut_batch(batch)
+            yield from tokens_of(segmenter, batch, pos)
         return
     context = multiprocessing.get_context("spawn")  # fork is unsafe once BLAS or torch has started its threads
     with one_thread_each(), main_script_hidden():
@@ -206,7 +206,12 @@ def start_worker(model, words: list[tuple[str, int | None, str | None]]) -> None
 
 
 def segment_batch(lines: list[str], pos: bool = False) -> list[list]:
-    return _worker_segmenter.pos_batch(lines) if pos else _worker_segmenter.lcut_batch(lines)
+    return tokens_of(_worker_segmenter, lines, pos)
+
+
+def tokens_of(segmenter, lines: list[str], pos: bool) -> list[list]:
+    """Each line's tokens, or with ``pos`` its (word, tag) pairs."""
+    return segmenter.pos_batch(lines) if pos else segmenter.lcut_batch(lines)
 
 
 def format_tokens(tokens: Iterable[str] | Iterable[tuple[str, str]], delimiter: str, tag_delimiter: str = "_"
