@@ -79,15 +79,26 @@ def train_one(name: str, args) -> dict:
                                 args.runs / name, config, settings)
     wall_minutes = (time.perf_counter() - started) / 60
 
-    # score exactly what ships: the best weights rounded to float16
-    with tempfile.TemporaryDirectory() as tmp:
-        Segmenter.load(args.runs / name / "model").save(Path(tmp) / "model", half=True)
-        model = Segmenter.load(Path(tmp) / "model")
+    model = as_shipped(args.runs / name / "model")
     metrics = {"train_minutes": result.train_seconds / 60, "wall_minutes": wall_minutes,
                "best_epoch": (result.best or {}).get("epoch"), "seed": SEED, "segmenter": config_dict(config),
                "train_settings": config_dict(settings), **scores(name, model, args.data)}
     package(model, metrics, args.out / name, args.data)
     return metrics
+
+
+def as_shipped(model_dir: Path) -> Segmenter:
+    """The trained model as it ships, to score exactly that: its weights rounded to float16."""
+    with tempfile.TemporaryDirectory() as tmp:
+        Segmenter.load(model_dir).save(Path(tmp) / "model", half=True)
+        return Segmenter.load(Path(tmp) / "model")
+
+
+def choose_decoder(model: Segmenter, dev: list[list[str]]) -> dict[str, float]:
+    """Set the model's decoder to the one with the best dev F1; returns the dev F1 of each."""
+    dev_f1 = {d.value: model.evaluate(dev, d).f1 for d in (Decoder.GREEDY, Decoder.VITERBI)}
+    model.config.decoder = Decoder(max(dev_f1, key=dev_f1.get))
+    return dev_f1
 
 
 def rescore(name: str, args) -> dict:
@@ -111,9 +122,7 @@ def scores(name: str, model: Segmenter, data: Path) -> dict:
     defined by the official training word list, else by the training file's words."""
     corpus = SHIPPED[name]
     spec = CORPORA[corpus]
-    dev = dev_sentences(corpus, data)
-    dev_f1 = {d.value: model.evaluate(dev, d).f1 for d in (Decoder.GREEDY, Decoder.VITERBI)}
-    model.config.decoder = Decoder(max(dev_f1, key=dev_f1.get))
+    dev_f1 = choose_decoder(model, dev_sentences(corpus, data))
     test = read_corpus(data / spec["test"]).sentences
     words = (read_word_list(data / spec["words"]) if spec["words"] else
              {word for sentence in read_corpus(data / spec["train"]).sentences for word in sentence})
@@ -124,7 +133,7 @@ def scores(name: str, model: Segmenter, data: Path) -> dict:
             "test_table": test_score.table(), "jieba_test_scores": jieba_scores(test, words)}
 
 
-def package(model: Segmenter, metrics: dict, target: Path, data: Path) -> None:
+def package(model: Segmenter, metrics: dict, target: Path, data: Path, card=None) -> None:
     """Write the shipped model directory: float16 weights, vocabularies, metrics.json and MODEL.md. The
     training word list stays out (it is the corpus's vocabulary, and only scoring needs it), and file names
     are kept relative to the data directory."""
@@ -134,7 +143,7 @@ def package(model: Segmenter, metrics: dict, target: Path, data: Path) -> None:
         shutil.rmtree(target)
     model.save(target, half=True, train_words=False,
                extra_files={"metrics.json": json.dumps(metrics, indent=1, ensure_ascii=False) + "\n",
-                            "MODEL.md": model_card(metrics)})
+                            "MODEL.md": (card or model_card)(metrics)})
 
 
 def model_card(m: dict) -> str:
