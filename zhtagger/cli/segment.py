@@ -85,48 +85,80 @@ def run_cut(args: argparse.Namespace) -> int:
     return 0
 
 
+# the network's settings: a fine-tuned model keeps those of the model it starts from (--init)
+NETWORK_OPTIONS = ("char_dim", "bigram_dim", "lexicon_dim", "lexicon", "pretrain", "pretrain_self", "hidden",
+                   "layers", "dropout", "decoder", "min_bigram_count", "bigram_unk", "pos", "max_chars", "batch_size")
+SCRATCH = {"epochs": 10, "lr": 2e-3, "lr_decay": 0.9, "patience": 3}  # training from scratch
+
+
 def add_train_parser(tasks) -> None:
+    from zhtagger.tasks.segment.adapt import FINE_TUNE
+
     defaults = SegmenterConfig()
-    segment = tasks.add_parser("segment", help="train a word segmenter on a segmented corpus")
+    segment = tasks.add_parser(
+        "segment", help="train a word segmenter on a segmented corpus, or fine-tune one (--init)",
+        description="Train a word segmenter on a segmented corpus, or with --init fine-tune a shipped or trained "
+                    "one on your domain's text. The network options (--char-dim ... --batch-size) are for "
+                    "training from scratch; a fine-tuned model keeps its starting model's.")
     segment.add_argument("--train", type=Path, required=True, help="segmented training file")
     segment.add_argument("--dev", type=Path, help="segmented dev file (default: the last 5%% of --train)")
     segment.add_argument("--out", type=Path, required=True, help="run directory; the best model goes to OUT/model")
     segment.add_argument("--format", choices=[f.value for f in Format], default="words",
                          help="words: whitespace-separated; pos: People's Daily word/POS; conll: CoNLL(-U)")
-    segment.add_argument("--char-dim", type=positive_int, default=defaults.char_dim, help="character embedding size")
-    segment.add_argument("--bigram-dim", type=int, default=defaults.bigram_dim, help="0 turns bigrams off")
-    segment.add_argument("--lexicon-dim", type=int, default=0,
-                         help="> 0 adds a feature marking dictionary words (see --lexicon)")
-    segment.add_argument("--lexicon", choices=["jieba", "train"], default=defaults.lexicon,
-                         help="the feature's words: jieba's dictionary (open track) or the training words "
-                              "(closed track; jackknifed in training)")
-    segment.add_argument("--pretrain", type=Path, nargs="+", default=[], metavar="RAW",
+    adapt = segment.add_argument_group("fine-tuning")
+    adapt.add_argument("--init", metavar="MODEL",
+                       help="start from this model (a shipped model's name, pku or ctb, or a model directory): its "
+                            "vocabularies grow with the training text's new characters and bigrams; defaults "
+                            f"become --epochs {FINE_TUNE.epochs} --lr {FINE_TUNE.lr:g} --lr-decay "
+                            f"{FINE_TUNE.lr_decay:g} --patience {FINE_TUNE.patience}")
+    adapt.add_argument("--replay", type=Path, metavar="FILE",
+                       help="segmented text the starting model was trained on (in --format): a fresh random share of "
+                            "it is mixed into every epoch, so the model keeps what it knew")
+    adapt.add_argument("--replay-ratio", type=positive_float, default=1.0, metavar="R",
+                       help="replayed characters an epoch, as a multiple of the training text's")
+    adapt.add_argument("--lexicon-dict", type=Path, action="append", default=[], metavar="FILE",
+                       help="domain terms (jieba's format: word [freq] [tag] a line) marked by the lexicon feature "
+                            "in training and in the saved model; may be repeated")
+    network = segment.add_argument_group("network (training from scratch)")
+    network.add_argument("--char-dim", type=positive_int,
+                         help=f"character embedding size (default {defaults.char_dim})")
+    network.add_argument("--bigram-dim", type=int, help=f"0 turns bigrams off (default {defaults.bigram_dim})")
+    network.add_argument("--lexicon-dim", type=int, help="> 0 adds a feature marking dictionary words (see --lexicon)")
+    network.add_argument("--lexicon", choices=["jieba", "train"],
+                         help="the feature's words: jieba's dictionary (open track, the default) or the training "
+                              "words (closed track; jackknifed in training)")
+    network.add_argument("--pretrain", type=Path, nargs="+", metavar="RAW",
                          help="raw-text files to pretrain character and bigram embeddings on (open track)")
-    segment.add_argument("--pretrain-self", action="store_true",
+    network.add_argument("--pretrain-self", action="store_true", default=None,
                          help="pretrain the embeddings on the training text alone (closed track)")
-    segment.add_argument("--hidden", type=positive_int, default=defaults.hidden, help="LSTM units a direction")
-    segment.add_argument("--layers", type=positive_int, default=defaults.layers, help="stacked LSTM layers")
-    segment.add_argument("--dropout", type=float, default=defaults.dropout, help="dropout rate")
-    segment.add_argument("--decoder", choices=[d.value for d in Decoder], default=defaults.decoder.value,
-                         help="crf trains learned transitions; greedy/viterbi decode a softmax model")
-    segment.add_argument("--min-bigram-count", type=positive_int, default=defaults.min_bigram_count,
-                         help="bigrams seen fewer times in the training text are unknown")
-    segment.add_argument("--bigram-unk", default="0", metavar="A|auto",
+    network.add_argument("--hidden", type=positive_int, help=f"LSTM units a direction (default {defaults.hidden})")
+    network.add_argument("--layers", type=positive_int, help=f"stacked LSTM layers (default {defaults.layers})")
+    network.add_argument("--dropout", type=float, help=f"dropout rate (default {defaults.dropout})")
+    network.add_argument("--decoder", choices=[d.value for d in Decoder],
+                         help="crf trains learned transitions; greedy/viterbi (the default) decode a softmax model")
+    network.add_argument("--min-bigram-count", type=positive_int,
+                         help=f"bigrams seen fewer times in the training text are unknown "
+                              f"(default {defaults.min_bigram_count})")
+    network.add_argument("--bigram-unk", metavar="A|auto",
                          help="in training read a bigram seen c times as unknown with chance A / (A + c); auto: "
                               "the A that makes unknown bigrams as common as in the dev text (default 0: off)")
-    segment.add_argument("--pos", action="store_true",
+    network.add_argument("--pos", action="store_true", default=None,
                          help="learn the training file's POS tags too (--format pos, or conll with UPOS): one "
                               "output per (BMES, POS) pair; segmenting sums over the POS tags")
+    network.add_argument("--max-chars", type=positive_int,
+                         help=f"training sentences are cut at punctuation into pieces this long "
+                              f"(default {defaults.max_chars})")
+    network.add_argument("--batch-size", type=positive_int,
+                         help=f"training pieces a batch (default {defaults.batch_size})")
     segment.add_argument("--align-to", type=Path, metavar="WORDS",
                          help="a word list (one word a line) of the standard to learn: a training or dev word "
                               "missing from it that is made of listed words is split into them")
-    segment.add_argument("--max-chars", type=positive_int, default=defaults.max_chars,
-                         help="training sentences are cut at punctuation into pieces this long")
-    segment.add_argument("--batch-size", type=positive_int, default=defaults.batch_size, help="training pieces a batch")
-    segment.add_argument("--epochs", type=positive_int, default=10, help="at most")
-    segment.add_argument("--lr", type=positive_float, default=2e-3, help="Adam's learning rate")
-    segment.add_argument("--lr-decay", type=positive_float, default=0.9, help="learning-rate factor after each epoch")
-    segment.add_argument("--patience", type=positive_int, default=3, help="stop after N epochs without a better dev F1")
+    segment.add_argument("--epochs", type=positive_int, help=f"at most (default {SCRATCH['epochs']})")
+    segment.add_argument("--lr", type=positive_float, help=f"Adam's learning rate (default {SCRATCH['lr']:g})")
+    segment.add_argument("--lr-decay", type=positive_float,
+                         help=f"learning-rate factor after each epoch (default {SCRATCH['lr_decay']:g})")
+    segment.add_argument("--patience", type=positive_int,
+                         help=f"stop after N epochs without a better dev F1 (default {SCRATCH['patience']})")
     segment.add_argument("--seed", type=int, default=0, help="random seed")
     segment.add_argument("--device", default="cpu", help="cpu, cuda or auto (default cpu)")
     segment.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
@@ -136,18 +168,32 @@ def add_train_parser(tasks) -> None:
 
 def run_train_segment(args: argparse.Namespace) -> int:
     from zhtagger.core.config import TrainConfig
+    from zhtagger.modeldir import read_config
+    from zhtagger.registry import resolve
+    from zhtagger.tasks.segment.adapt import FINE_TUNE
+    from zhtagger.tasks.segment.stream import check_inputs
     from zhtagger.tasks.segment.train import train_segmenter
     from zhtagger.text.align import align_corpora, describe_splits
     from zhtagger.text.corpus import read_corpus
+    from zhtagger.text.userdict import UserDictionary
 
-    config = SegmenterConfig(
-        char_dim=args.char_dim, bigram_dim=args.bigram_dim, lexicon_dim=args.lexicon_dim, lexicon=args.lexicon,
-        pretrain=args.pretrain, pretrain_self=args.pretrain_self, hidden=args.hidden, layers=args.layers,
-        dropout=args.dropout, decoder=args.decoder, min_bigram_count=args.min_bigram_count,
-        bigram_unk=args.bigram_unk, pos=args.pos, max_chars=args.max_chars, batch_size=args.batch_size,
-    )
-    train_config = TrainConfig(epochs=args.epochs, lr=args.lr, lr_decay=args.lr_decay, patience=args.patience,
+    network = {name: getattr(args, name) for name in NETWORK_OPTIONS if getattr(args, name) is not None}
+    if args.init and network:
+        given = ", ".join("--" + name.replace("_", "-") for name in network)
+        raise ValueError(f"a fine-tuned model keeps the network settings of the model it starts from: drop {given}")
+    if not args.init and args.replay:
+        raise ValueError("--replay mixes a model's original training text into fine-tuning: give --init too")
+    check_inputs([path for path in (args.train, args.dev, args.replay, *args.lexicon_dict) if path])
+    if args.init:  # a missing model, or one of another task or format, is refused before any reading
+        read_config(resolve(args.init, "segment"), "segment")
+    config = None if args.init else SegmenterConfig(**network)
+    tuning = vars(FINE_TUNE) if args.init else SCRATCH
+    train_config = TrainConfig(**{name: tuning[name] if getattr(args, name) is None else getattr(args, name)
+                                  for name in ("epochs", "lr", "lr_decay", "patience")},
                                seed=args.seed, device=args.device, resume=args.resume, quiet=args.quiet)
+    lexicon = UserDictionary()
+    for path in args.lexicon_dict:
+        lexicon.load(path)
     corpora = [read_corpus(path, args.format) if path else None for path in (args.train, args.dev)]
     for corpus in filter(None, corpora):
         print(f"{corpus.path}: {len(corpus.sentences):,} sentences, "
@@ -159,7 +205,9 @@ def run_train_segment(args: argparse.Namespace) -> int:
             if corpus is not None:
                 print(describe_splits(corpus, counts, args.align_to))
         corpora = aligned
-    _, result = train_segmenter(corpora[0], corpora[1], args.out, config, train_config, cache_dir=args.cache_dir)
+    _, result = train_segmenter(corpora[0], corpora[1], args.out, config, train_config, format=args.format,
+                                cache_dir=args.cache_dir, init=args.init, replay=args.replay,
+                                replay_ratio=args.replay_ratio, lexicon_words=list(lexicon.entries))
     for entry in result.history:
         print(f"epoch {entry['epoch']}: train loss {entry['train_loss']:.4f}, dev F1 {entry['f1']:.4f}, "
               f"OOV recall {entry['oov_recall']:.4f} ({entry['elapsed_s']:.0f} s)")

@@ -58,12 +58,13 @@ class Lexicon:
         return lexicon
 
     @classmethod
-    def jieba_default(cls) -> Lexicon:
-        """The words of jieba's bundled dictionary."""
+    def jieba_default(cls, extra: Iterable[str] = ()) -> Lexicon:
+        """The words of jieba's bundled dictionary, and the ``extra`` words."""
         import jieba
 
         with jieba.get_dict_file() as file:
-            return cls.of_dictionary_text(file.read().decode("utf-8"))
+            text = file.read().decode("utf-8")
+        return cls.of_dictionary_text(text + "".join(f"\n{word}" for word in sorted(extra)))
 
     def features(self, text: str) -> np.ndarray:
         """(len(text),) feature ids of one text."""

@@ -62,9 +62,9 @@ class Encoded:
         inputs, targets = self.padded(ids, rows, 0), self.padded(self.tags, rows, 0)  # (B, T, K), (B, T)
         return Batch(torch.from_numpy(inputs), torch.from_numpy(targets), torch.from_numpy(self.lengths()[rows]))
 
-    def batches(self, batch_size: int, generator: torch.Generator) -> list[Batch]:
-        """One shuffled epoch of training batches of similar lengths (see :func:`length_bucketed`), with
-        bigrams read as unknown at random when ``unknown`` is set."""
+    def batches(self, batch_size: int, generator: torch.Generator, rows: np.ndarray | None = None) -> list[Batch]:
+        """One shuffled epoch of training batches of similar lengths (see :func:`length_bucketed`) of the given
+        sentences (default: all), with bigrams read as unknown at random when ``unknown`` is set."""
         import torch
 
         from zhtagger.core.training import length_bucketed
@@ -74,7 +74,9 @@ class Encoded:
             draws = torch.rand(len(self.unknown), generator=generator, dtype=torch.float64).numpy()
             ids = ids.copy()
             ids[draws < self.unknown, 1] = UNKNOWN_ID
-        return [self.batch(rows, ids) for rows in length_bucketed(self.lengths(), batch_size, generator)]
+        rows = np.arange(len(self)) if rows is None else rows
+        chosen = length_bucketed(self.lengths()[rows], batch_size, generator)
+        return [self.batch(rows[batch], ids) for batch in chosen]
 
     def prediction_batches(self, batch_chars: int) -> Iterator[PredictionBatch]:
         """Batches covering every non-empty sentence, longest first, each holding about ``batch_chars`` padded

@@ -31,6 +31,7 @@ from zhtagger.text.vocab import Vocabulary, bigram_codes, char_codes
 
 TASK = "segment"
 CHARS_FILE, BIGRAMS_FILE, WORDS_FILE = "chars.txt", "bigrams.txt", "train_words.txt"
+LEXICON_WORDS_FILE = "lexicon_words.txt"  # words added to the lexicon channel's dictionary (domain terms)
 MAX_PIECE = LONGEST_RUN  # longer runs of model text are cut (at punctuation when possible) to bound memory
 GROUP_CHARS = 100_000  # characters segmented in one go: full batches, bounded memory
 
@@ -91,14 +92,19 @@ class Segmenter(Predictor):
         self.train_words = train_words or set()  # the training word list: defines OOV when scoring
         self.record = record or {}  # how it was trained: "train" (TrainConfig) and "extra", kept in config.json
         self.user_dict = UserDictionary()
+        self.lexicon_words: set[str] = set()  # added to the lexicon channel's words (see add_lexicon_words)
         self._lexicon = None
 
     def lexicon(self):
-        """The dictionary behind the lexicon channel: jieba's, or the words the model was trained on."""
+        """The dictionary behind the lexicon channel: jieba's, or the words the model was trained on, with
+        :attr:`lexicon_words`."""
         if self._lexicon is None:
             from zhtagger.text.lexicon import Lexicon
 
-            self._lexicon = Lexicon(self.train_words) if self.config.lexicon == "train" else Lexicon.jieba_default()
+            if self.config.lexicon == "train":
+                self._lexicon = Lexicon(self.train_words | self.lexicon_words)
+            else:
+                self._lexicon = Lexicon.jieba_default(self.lexicon_words)
         return self._lexicon
 
     def set_lexicon_words(self, words) -> None:
@@ -106,7 +112,18 @@ class Segmenter(Predictor):
         if self.config.lexicon_dim and self.config.lexicon == "jieba":
             from zhtagger.text.lexicon import Lexicon
 
-            self._lexicon = Lexicon(words)
+            self._lexicon = Lexicon([*words, *self.lexicon_words])
+
+    def add_lexicon_words(self, words) -> int:
+        """Mark ``words`` (domain terms, say) in the lexicon channel from now on, as its dictionary's own words
+        are: a soft hint the network weighs, unlike a user dictionary's words, which are forced. Kept when the
+        model is saved; returns how many were new."""
+        if not self.config.lexicon_dim:
+            raise ValueError("this model has no lexicon channel to add words to (trained without --lexicon-dim)")
+        new = {word for word in words if word and word.split() == [word]} - self.lexicon_words
+        self.lexicon_words |= new
+        self._lexicon = None
+        return len(new)
 
     def encode(self, texts: Sequence[str], tags: Sequence[Sequence[int]] | None = None) -> Encoded:
         """Sentences -> flat input ids (normalised characters, bigrams, lexicon features) and tags."""
@@ -311,6 +328,8 @@ class Segmenter(Predictor):
         files = {CHARS_FILE: self.chars.to_text(), BIGRAMS_FILE: self.bigrams.to_text(), **(extra_files or {})}
         if train_words or self.config.lexicon_is_training_words:
             files[WORDS_FILE] = "".join(w + "\n" for w in sorted(self.train_words))
+        if self.lexicon_words:
+            files[LEXICON_WORDS_FILE] = "".join(w + "\n" for w in sorted(self.lexicon_words))
         return save_model(path, self.saved_config(self.net.config, self.config), self.net.weights(), files, half)
 
     @classmethod
@@ -339,7 +358,10 @@ class Segmenter(Predictor):
         check_vocabulary_size(path, CHARS_FILE, len(chars), config["core"]["vocab_sizes"][0])
         if settings.bigram_dim:
             check_vocabulary_size(path, BIGRAMS_FILE, len(bigrams), config["core"]["vocab_sizes"][1])
-        return cls(net, settings, chars, bigrams, {w for w in words if w}, cls.record_of(config))
+        segmenter = cls(net, settings, chars, bigrams, {w for w in words if w}, cls.record_of(config))
+        if (path / LEXICON_WORDS_FILE).is_file():
+            segmenter.lexicon_words = set(filter(None, read_text_file(path, LEXICON_WORDS_FILE).split("\n")))
+        return segmenter
 
 
 def load_torch_net(path: Path, device: str, precision: str):

@@ -7,7 +7,7 @@ import dataclasses
 import logging
 import os
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 import torch
@@ -36,41 +36,70 @@ def train_segmenter(
     train_config: TrainConfig | None = None,
     format: Format | str = Format.WORDS,
     cache_dir: str | os.PathLike | None = None,
+    init: str | os.PathLike | Segmenter | None = None,
+    replay: Data | None = None,
+    replay_ratio: float = 1.0,
+    lexicon_words: Iterable[str] = (),
 ) -> tuple[Segmenter, FitResult]:
     """Train a segmenter on segmented sentences (a file in ``format``, a :class:`Corpus`, or lists of words);
     select on ``dev`` F1 (without ``dev``, the last 5% of ``train`` is held out). With ``config.pos`` the
     training corpus must have POS tags (``Corpus.pos``), learnt alongside. With ``save_dir``, the best model is
-    saved there (``save_dir/model``) with history.json and curve.png; ``cache_dir`` keeps the encoded corpus."""
-    config = config or SegmenterConfig()
-    train_config = train_config or TrainConfig(epochs=10, lr=2e-3)
+    saved there (``save_dir/model``) with history.json and curve.png; ``cache_dir`` keeps the encoded corpus.
+
+    With ``init`` (a shipped model's name, a model directory or a torch-run Segmenter), fine-tune that model
+    instead: its settings are kept (``config`` must be None), its vocabularies grow with the training text's
+    new characters and bigrams, and ``train_config`` defaults to :data:`~zhtagger.tasks.segment.adapt.FINE_TUNE`.
+    ``replay`` (segmented sentences, in ``format``: the starting model's own training text, say) mixes a fresh
+    random share of it, ``replay_ratio`` times the training text's characters, into every epoch, so the model
+    keeps what it knew. ``lexicon_words`` (domain terms) join the lexicon channel's dictionary, in training
+    and in the saved model."""
+    from zhtagger.tasks.segment.adapt import FINE_TUNE, grow_vocabularies, start_from
+
+    if init is not None and config is not None:
+        raise ValueError("a fine-tuned model keeps the settings of the model it starts from: give init or config")
+    base = None if init is None else start_from(init)
+    config = base.config if base is not None else config or SegmenterConfig()
+    train_config = train_config or (FINE_TUNE if base is not None else TrainConfig(epochs=10, lr=2e-3))
     sentences, pos, dev_sentences, config = split_training_data(train, dev, config, format)
+    if base is not None:
+        config = keep_pos_tags(base.config, config)
     pieces, piece_pos, piece_sentence = training_pieces(sentences, pos, config.max_chars)
     texts = ["".join(piece) for piece in pieces]
-    # raw text: whitespace removed, so segmented corpora serve as raw text too
-    raw_texts = [text for path in config.pretrain for line in read_text_lines(path) if (text := "".join(line.split()))]
+    # raw text: whitespace removed, so segmented corpora serve as raw text too (a fine-tuned model keeps the
+    # embeddings it was pretrained with)
+    raw_texts = [] if base is not None else [
+        text for path in config.pretrain for line in read_text_lines(path) if (text := "".join(line.split()))]
     bigram_counts = Counter(pair for text in texts + raw_texts for pair in bigrams(normalize(text)))
     torch.manual_seed(train_config.seed)
-    segmenter = new_segmenter(config, texts + raw_texts, bigram_counts, sentences)
-    segmenter.record = {"train": config_dict(train_config), "extra": {"train_sentences": len(sentences)}}
-    if config.pretrain or config.pretrain_self:  # the training text is always part of the pretraining text
+    if base is not None:
+        segmenter = grow_vocabularies(base, Counter(normalize("".join(texts))), bigram_counts)
+        segmenter.train_words |= {word for sentence in sentences for word in sentence}
+    else:
+        segmenter = new_segmenter(config, texts + raw_texts, bigram_counts, sentences)
+    if lexicon_words:
+        logger.info("%d words added to the lexicon channel", segmenter.add_lexicon_words(lexicon_words))
+    segmenter.record = {"train": config_dict(train_config),
+                        "extra": {"train_sentences": len(sentences), **init_record(init, replay, replay_ratio)}}
+    if base is None and (config.pretrain or config.pretrain_self):  # the training text is always pretrained on
         pretrain_embeddings(segmenter, texts + raw_texts, train_config.seed)
     cache_key = (segmenter.chars.to_text(), segmenter.bigrams.to_text(),
-                 config.lexicon if config.lexicon_dim else "none")
+                 config.lexicon if config.lexicon_dim else "none", *sorted(segmenter.lexicon_words))
     encoded = encode_training(segmenter.encode, pieces, piece_pos, config.pos_tags, cache_key, cache_dir)
-    if config.lexicon_is_training_words:  # the last channel, recomputed block by block: see jackknifed_features
-        encoded.ids[:, -1] = jackknifed_features(sentences, texts, np.array(piece_sentence))
+    if config.lexicon_is_training_words and base is None:  # the last channel, recomputed block by block: see
+        encoded.ids[:, -1] = jackknifed_features(sentences, texts, np.array(piece_sentence))  # jackknifed_features
     if config.bigram_dim and config.bigram_unk:
         alpha = set_unknown_bigram_chances(segmenter, encoded, bigram_counts, dev_sentences)
         segmenter.config = config = dataclasses.replace(config, bigram_unk=alpha)  # the model keeps the a used
     logger.info("training on %d pieces, %d characters; %d chars, %d bigrams in the vocabularies",
                 len(encoded), len(encoded.tags), len(segmenter.chars), len(segmenter.bigrams))
+    make_batches = epoch_batches(segmenter, encoded, replay, replay_ratio, format)
 
     def evaluate(net: SegmenterNet) -> dict[str, float]:
         result = segmenter.evaluate(dev_sentences)
         return {name: result.metrics[name] for name in ("f1", "precision", "recall", "oov_recall")}
 
-    result = fit(segmenter.net, lambda generator: encoded.batches(config.batch_size, generator), SegmenterNet.loss,
-                 train_config, evaluate, "f1", save_dir, segmenter.save)
+    result = fit(segmenter.net, make_batches, SegmenterNet.loss, train_config, evaluate, "f1", save_dir,
+                 segmenter.save)
     return segmenter, result
 
 
@@ -91,6 +120,46 @@ def split_training_data(train: Data, dev: Data | None, config: SegmenterConfig, 
         return sentences, pos, as_corpus(dev, format).sentences, config
     sentences, dev_sentences = hold_out(sentences)
     return sentences, None if pos is None else hold_out(pos)[0], dev_sentences, config
+
+
+def keep_pos_tags(base: SegmenterConfig, found: SegmenterConfig) -> SegmenterConfig:
+    """The starting model's settings, checked against the POS tags the fine-tuning data has."""
+    new = set(found.pos_tags) - set(base.pos_tags)
+    if base.pos and new:
+        raise ValueError(f"the training data has POS tags the starting model never learnt: {', '.join(sorted(new))}")
+    return base
+
+
+def init_record(init, replay, replay_ratio: float) -> dict:
+    """What a fine-tuned model records of where it started (config.json's extra)."""
+    if init is None:
+        return {}
+    record = {"init": os.fspath(init) if isinstance(init, str | os.PathLike) else "a Segmenter object"}
+    if replay is not None:
+        source = os.fspath(replay) if isinstance(replay, str | os.PathLike) else getattr(replay, "path", "")
+        record.update(replay=source or "sentences given in Python", replay_ratio=replay_ratio)
+    return record
+
+
+def epoch_batches(segmenter: Segmenter, encoded: Encoded, replay: Data | None, replay_ratio: float,
+                  format: Format | str) -> Callable[[torch.Generator], list]:
+    """``make_batches(generator)`` for :func:`fit`: the training pieces, with a fresh share of ``replay``'s
+    (see :func:`~zhtagger.tasks.segment.adapt.with_replay`) in every epoch."""
+    batch_size = segmenter.config.batch_size
+    if replay is None:
+        return lambda generator: encoded.batches(batch_size, generator)
+    from zhtagger.tasks.segment.adapt import with_replay
+
+    corpus = as_corpus(replay, format)
+    if segmenter.config.pos and corpus.pos is None:
+        raise ValueError(f"{corpus.path or 'the replay data'} has no POS tags, which this model learns")
+    pieces, piece_pos, _ = training_pieces(corpus.sentences, corpus.pos if segmenter.config.pos else None,
+                                           segmenter.config.max_chars)
+    replayed = encode_training(segmenter.encode, pieces, piece_pos, segmenter.config.pos_tags)
+    joined, rows = with_replay(encoded, replayed, replay_ratio)
+    logger.info("replaying %d pieces of %s, %.2f times the training characters an epoch", len(replayed),
+                corpus.path or "the replay data", replay_ratio)
+    return lambda generator: joined.batches(batch_size, generator, rows(generator))
 
 
 def new_segmenter(config: SegmenterConfig, texts: list[str], bigram_counts: Counter,

@@ -1,0 +1,168 @@
+"""Adapting a segmenter to a domain: fine-tuning from a model (--init), replay, lexicon words, new words."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+from conftest import make_sentences
+
+from zhtagger.cli import main
+from zhtagger.core.config import TrainConfig
+from zhtagger.modeldir import ModelDirError
+from zhtagger.tasks.segment.adapt import grow_vocabularies, start_from, with_replay
+from zhtagger.tasks.segment.config import SegmenterConfig
+from zhtagger.tasks.segment.predictor import Segmenter
+from zhtagger.tasks.segment.train import train_segmenter
+from zhtagger.text.lexicon import BEGIN, END, INSIDE
+from zhtagger.text.newwords import discover_words
+from zhtagger.text.vocab import UNKNOWN_ID
+
+# the domain: words the tiny corpus never has, made of characters it never has
+DOMAIN_WORDS = ["阿莫西林", "胃镜", "肠息肉", "幽门螺杆菌", "复查", "咳嗽", "发烧", "头孢"]
+
+
+def domain_sentences(count: int, seed: int) -> list[list[str]]:
+    rng = np.random.default_rng(seed)
+    general = [word for sentence in make_sentences(count, seed) for word in sentence]
+    return [[DOMAIN_WORDS[rng.integers(len(DOMAIN_WORDS))] if rng.random() < 0.4
+             else general[(i * 7 + k) % len(general)] for k in range(rng.integers(3, 10))] for i in range(count)]
+
+
+@pytest.fixture(scope="module")
+def base_model(tiny_corpus, tmp_path_factory):
+    train, dev = tiny_corpus
+    out = tmp_path_factory.mktemp("base")
+    config = SegmenterConfig(char_dim=16, bigram_dim=16, lexicon_dim=4, hidden=24, batch_size=16, min_bigram_count=1)
+    train_segmenter(train, dev, out, config, TrainConfig(epochs=4, lr=1e-2, quiet=True))
+    return out / "model"
+
+
+def test_grown_vocabularies_leave_predictions_unchanged_until_training(base_model):
+    """New characters and bigrams start as the unknown token's row: the model reads them as it did before."""
+    original = Segmenter.load(base_model, engine="torch", precision="float32")
+    texts = ["我喜欢阿莫西林和胃镜", "幽门螺杆菌复查", "今天我们在北京"]
+    expected = original.lcut_batch(texts)
+    grown = grow_vocabularies(start_from(base_model), *counts_of(texts))
+    assert len(grown.chars) > len(original.chars) and len(grown.bigrams) > len(original.bigrams)
+    assert grown.chars.tokens[: len(original.chars)] == original.chars.tokens
+    new_rows = grown.net.core.embeddings[0].weight[len(original.chars) :]
+    assert torch.equal(new_rows, grown.net.core.embeddings[0].weight[UNKNOWN_ID].expand_as(new_rows))
+    assert grown.net.config.vocab_sizes[:2] == (len(grown.chars), len(grown.bigrams))
+    assert grown.lcut_batch(texts) == expected
+
+
+def counts_of(texts):
+    from collections import Counter
+
+    from zhtagger.text.vocab import bigrams
+
+    bigram_counts = Counter(b for text in texts for b in bigrams(text))
+    return Counter("".join(texts)), Counter({b: 2 * n for b, n in bigram_counts.items()})  # 2: often enough
+
+
+def test_fine_tuning_learns_the_domain_and_saves_a_model_that_loads(base_model, tmp_path):
+    train, dev = domain_sentences(300, 1), domain_sentences(60, 2)
+    texts = ["".join(sentence) for sentence in dev]
+    before = Segmenter.load(base_model).evaluate(dev).metrics["f1"]
+    tuned, result = train_segmenter(train, dev, tmp_path, init=base_model,
+                                    train_config=TrainConfig(epochs=3, lr=1e-2, quiet=True))
+    assert result.best["f1"] > before + 0.05
+    loaded = Segmenter.load(tmp_path / "model")
+    assert loaded.lcut_batch(texts) == tuned.lcut_batch(texts)
+    config = json.loads((tmp_path / "model" / "config.json").read_text())
+    assert config["extra"]["init"] == str(base_model)
+    assert config["settings"] == json.loads((base_model / "config.json").read_text())["settings"]
+    assert "阿" in loaded.chars.index and "阿莫" in loaded.bigrams.index
+    assert {"胃镜", "北京"} <= loaded.train_words  # its training words and the domain's define OOV
+
+
+def test_replay_mixes_a_fresh_share_of_the_original_text_into_every_epoch(tiny_corpus):
+    segmenter = Segmenter.load("pku-fast")
+    domain = segmenter.encode(["胃镜复查", "阿莫西林一天三次"])
+    replay = segmenter.encode(["".join(s) for s in tiny_corpus[0][:200]])
+    joined, rows = with_replay(domain, replay, ratio=2.0)
+    generator = torch.Generator().manual_seed(0)
+    first, second = rows(generator), rows(generator)
+    for epoch in (first, second):
+        assert epoch[:2].tolist() == [0, 1]  # every domain piece, every epoch
+        replayed = joined.lengths()[epoch[2:]].sum()
+        assert 2 * len(domain.tags) <= replayed < 2 * len(domain.tags) + replay.lengths().max()
+    assert first.tolist() != second.tolist()
+    second_replayed = joined.padded(joined.ids, np.array([3]), 0)[0]  # rows: the 2 domain pieces, then replay's
+    assert second_replayed.tolist() == replay.padded(replay.ids, np.array([1]), 0)[0].tolist()
+
+
+def test_fine_tuning_with_replay_and_lexicon_words(base_model, tiny_corpus, tmp_path):
+    train, dev = domain_sentences(100, 3), domain_sentences(20, 4)
+    tuned, _ = train_segmenter(train, dev, tmp_path, init=base_model, replay=tiny_corpus[0], replay_ratio=1.0,
+                               lexicon_words=["幽门螺杆菌", "肠息肉", "two words"],
+                               train_config=TrainConfig(epochs=1, quiet=True))
+    assert tuned.lexicon_words == {"幽门螺杆菌", "肠息肉"}  # a "word" with a space cannot be matched: left out
+    config = json.loads((tmp_path / "model" / "config.json").read_text())
+    assert config["extra"]["replay"] == "sentences given in Python" and config["extra"]["replay_ratio"] == 1.0
+    loaded = Segmenter.load(tmp_path / "model")
+    assert loaded.lexicon_words == tuned.lexicon_words
+    features = loaded.encode(["幽门螺杆菌"]).ids[:, -1] - 2
+    assert features[0] & BEGIN and all(features[1:-1] & INSIDE) and features[-1] & END
+    assert not all(Segmenter.load(base_model).encode(["幽门螺杆菌"]).ids[1:-1, -1] - 2 & INSIDE)  # jieba's alone
+
+
+def test_lexicon_words_need_a_lexicon_channel():
+    segmenter = Segmenter.load("pku")
+    assert segmenter.add_lexicon_words(["幽门螺杆菌", "幽门螺杆菌"]) == 1
+    features = segmenter.encode(["幽门螺杆菌"]).ids[:, -1] - 2
+    assert features[0] & BEGIN and all(features[1:-1] & INSIDE) and features[-1] & END
+    no_channel = Segmenter(segmenter.net, SegmenterConfig(lexicon_dim=0), segmenter.chars, segmenter.bigrams)
+    with pytest.raises(ValueError, match="no lexicon channel"):
+        no_channel.add_lexicon_words(["胃镜"])
+
+
+def test_init_errors_come_before_training(base_model, tmp_path, capsys):
+    (tmp_path / "train.txt").write_text("胃镜 复查\n阿莫西林 一天 三次\n", encoding="utf-8")
+    with pytest.raises(ModelDirError, match="the shipped cloze model, not a segment model"):
+        train_segmenter(tmp_path / "train.txt", init="cloze")
+    with pytest.raises(ValueError, match="keeps the settings of the model it starts from"):
+        train_segmenter(tmp_path / "train.txt", init=base_model, config=SegmenterConfig())
+    run = ["train", "segment", "--train", str(tmp_path / "train.txt"), "--out", str(tmp_path / "run")]
+    assert main([*run, "--init", "cloze"]) == 2
+    assert "not a segment model" in capsys.readouterr().err
+    assert main([*run, "--init", str(tmp_path / "nowhere")]) == 2
+    assert "nowhere" in capsys.readouterr().err
+    assert main([*run, "--init", "pku", "--hidden", "32", "--decoder", "crf"]) == 2
+    assert "drop --hidden, --decoder" in capsys.readouterr().err
+    assert main([*run, "--replay", str(tmp_path / "train.txt")]) == 2
+    assert "give --init too" in capsys.readouterr().err
+    assert main([*run, "--init", "pku", "--lexicon-dict", str(tmp_path / "missing.txt")]) == 2
+    assert "missing.txt: no such file" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()
+
+
+def test_cli_fine_tunes_with_a_lexicon_dictionary(base_model, tmp_path, capsys):
+    train, dev = domain_sentences(120, 5), domain_sentences(20, 6)
+    for name, sentences in (("train", train), ("dev", dev)):
+        (tmp_path / f"{name}.txt").write_text("".join(" ".join(s) + "\n" for s in sentences), encoding="utf-8")
+    (tmp_path / "terms.txt").write_text("幽门螺杆菌 3 n\n肠息肉\n", encoding="utf-8")
+    assert main(["train", "segment", "--train", str(tmp_path / "train.txt"), "--dev", str(tmp_path / "dev.txt"),
+                 "--out", str(tmp_path / "run"), "--init", str(base_model), "--epochs", "1",
+                 "--lexicon-dict", str(tmp_path / "terms.txt"), "-q"]) == 0
+    assert "best dev F1" in capsys.readouterr().out
+    config = json.loads((tmp_path / "run" / "model" / "config.json").read_text())
+    assert config["train"]["lr"] == 1e-3 or config["train"]["epochs"] == 1  # the fine-tuning defaults, --epochs
+    assert Segmenter.load(tmp_path / "run").lexicon_words == {"幽门螺杆菌", "肠息肉"}
+
+
+def test_new_words_hold_together_and_are_free_at_both_ends():
+    rng = np.random.default_rng(0)
+    fillers = list("的了是在我有他这中大来上国个到说们为子和你地出道也时年")
+    texts = []
+    for _ in range(300):
+        words = [rng.choice(fillers) for _ in range(6)]
+        words.insert(int(rng.integers(7)), "幽门螺杆菌" if rng.random() < 0.5 else "胃镜")
+        texts.append("".join(words) + "，" + "".join(rng.choice(fillers) for _ in range(3)))
+    found = {word.word: word for word in discover_words(texts, max_len=5)}
+    assert {"幽门螺杆菌", "胃镜"} <= set(found)
+    assert not {"幽门螺杆", "门螺杆菌", "幽门"} & set(found)  # parts of a word are not free at their cut end
+    assert found["胃镜"].left_entropy > 2.5
+    with pytest.raises(ValueError, match="no Chinese characters"):
+        discover_words(["abc 123", ""])

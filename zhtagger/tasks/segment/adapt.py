@@ -1,0 +1,98 @@
+"""Adapting a trained segmenter to a user's domain: fine-tuning from its weights (vocabularies grown with the
+domain's new characters and bigrams), replaying a share of its original training text against forgetting.
+
+A new character or bigram starts as a copy of the unknown token's row, so before the first step the
+fine-tuned model segments exactly as the model it starts from; training then moves each new row on its own.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections import Counter
+from collections.abc import Callable
+
+import numpy as np
+import torch
+from torch import nn
+
+from zhtagger.core.config import TrainConfig
+from zhtagger.tasks.segment.data import Encoded
+from zhtagger.tasks.segment.predictor import Segmenter
+from zhtagger.text.vocab import UNKNOWN_ID, Vocabulary
+
+logger = logging.getLogger(__name__)
+
+# Fine-tuning defaults, chosen on the medical-forum dev set (scripts/bench_domain.py, docs/domain.md): a lower
+# learning rate than training from scratch, few epochs, early stopping on dev.
+FINE_TUNE = TrainConfig(epochs=8, lr=1e-3, lr_decay=0.9, patience=3)
+MIN_NEW_BIGRAM_COUNT = 2  # a bigram new to the model joins its vocabulary when the domain text has it this often
+
+
+def start_from(init: str | os.PathLike | Segmenter) -> Segmenter:
+    """The segmenter to fine-tune: ``init``, a shipped model's name or a model directory (loaded to run in
+    torch, float32; a model of another task is refused here, before any training), or a Segmenter run by
+    torch."""
+    segmenter = init if isinstance(init, Segmenter) else Segmenter.load(init, engine="torch", precision="float32")
+    if not isinstance(segmenter.net, nn.Module):
+        raise ValueError("fine-tuning needs a segmenter run by torch (Segmenter.load(..., engine='torch'))")
+    segmenter.net.float()
+    return segmenter
+
+
+def grow_vocabularies(segmenter: Segmenter, char_counts: Counter, bigram_counts: Counter) -> Segmenter:
+    """``segmenter`` with the characters of ``char_counts`` and the bigrams of ``bigram_counts`` seen at least
+    MIN_NEW_BIGRAM_COUNT times that it lacks added to its vocabularies, most frequent first."""
+    added_chars = grow(segmenter, 0, segmenter.chars, sorted(char_counts, key=lambda c: (-char_counts[c], c)))
+    added_bigrams = 0
+    if segmenter.config.bigram_dim:
+        new = sorted((b for b, n in bigram_counts.items() if n >= MIN_NEW_BIGRAM_COUNT),
+                     key=lambda b: (-bigram_counts[b], b))
+        added_bigrams = grow(segmenter, 1, segmenter.bigrams, new)
+    logger.info("%d characters and %d bigrams added to the vocabularies", added_chars, added_bigrams)
+    return segmenter
+
+
+def grow(segmenter: Segmenter, channel: int, vocabulary: Vocabulary, tokens: list[str]) -> int:
+    """Add the ``tokens`` missing from ``vocabulary`` (the segmenter's channel ``channel``) to it and to the
+    network's embedding table, each new row a copy of the unknown token's; returns how many were added."""
+    new = [token for token in tokens if token not in vocabulary.index]
+    if not new:
+        return 0
+    grown = Vocabulary(vocabulary.tokens[2:] + new)
+    core = segmenter.net.core
+    old = core.embeddings[channel]
+    table = nn.Embedding(len(grown), old.embedding_dim, padding_idx=0)
+    with torch.no_grad():
+        table.weight[: old.num_embeddings] = old.weight
+        table.weight[old.num_embeddings :] = old.weight[UNKNOWN_ID]
+    core.embeddings[channel] = table
+    sizes = list(core.config.vocab_sizes)
+    sizes[channel] = len(grown)
+    core.config.vocab_sizes = tuple(sizes)
+    if channel == 0:
+        segmenter.chars = grown
+    else:
+        segmenter.bigrams = grown
+    return len(new)
+
+
+def with_replay(domain: Encoded, replay: Encoded, ratio: float
+                ) -> tuple[Encoded, Callable[[torch.Generator], np.ndarray]]:
+    """``domain`` and ``replay`` pieces in one :class:`Encoded`, and ``rows(generator)``: the rows of one epoch,
+    every domain piece and a fresh random sample of replay pieces holding about ``ratio`` times as many
+    characters as the domain pieces."""
+    joined = Encoded(np.concatenate([domain.ids, replay.ids]), np.concatenate([domain.tags, replay.tags]),
+                     np.concatenate([domain.offsets, replay.offsets[1:] + domain.offsets[-1]]))
+    if domain.unknown is not None or replay.unknown is not None:
+        joined.unknown = np.concatenate([u if u is not None else np.zeros(len(e.tags))
+                                         for u, e in ((domain.unknown, domain), (replay.unknown, replay))])
+    replay_lengths = replay.lengths()
+    wanted = ratio * len(domain.tags)
+
+    def rows(generator: torch.Generator) -> np.ndarray:
+        order = torch.randperm(len(replay), generator=generator).numpy()
+        taken = order[: int(np.searchsorted(np.cumsum(replay_lengths[order]), wanted)) + 1]
+        return np.concatenate([np.arange(len(domain)), len(domain) + np.sort(taken)])
+
+    return joined, rows
