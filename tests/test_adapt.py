@@ -166,3 +166,54 @@ def test_new_words_hold_together_and_are_free_at_both_ends():
     assert found["胃镜"].left_entropy > 2.5
     with pytest.raises(ValueError, match="no Chinese characters"):
         discover_words(["abc 123", ""])
+
+
+@pytest.mark.parametrize("teacher", ["jieba", "self"])
+def test_learning_from_raw_text_segmented_by_a_teacher(base_model, tmp_path, teacher):
+    raw = ["".join(sentence) for sentence in domain_sentences(80, 7)]
+    (tmp_path / "raw.txt").write_text("\n".join(raw[:40]) + "\n\n" + "\n".join(raw[40:]) + "\n", encoding="utf-8")
+    tuned, result = train_segmenter(None, domain_sentences(20, 8), tmp_path, init=base_model,
+                                    raw=[tmp_path / "raw.txt"], raw_teacher=teacher,
+                                    train_config=TrainConfig(epochs=1, quiet=True))
+    assert len(result.history) == 1
+    config = json.loads((tmp_path / "model" / "config.json").read_text())
+    assert config["extra"]["raw_sentences"] == 80 and config["extra"]["raw_teacher"] == teacher
+    assert config["extra"]["train_sentences"] == 80
+    if teacher == "jieba":  # jieba's words are the training words: its dictionary knows these
+        assert {"咳嗽", "发烧"} <= tuned.train_words
+
+
+def test_raw_text_errors(base_model, tmp_path, capsys):
+    from zhtagger.tasks.segment.adapt import RawText
+
+    (tmp_path / "latin.txt").write_text("abc 123\n\nxyz\n", encoding="utf-8")
+    (tmp_path / "raw.txt").write_text("胃镜复查\n\n  \n阿莫西林\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="latin.txt: 3 lines and no Chinese characters"):
+        RawText.read([tmp_path / "latin.txt"])
+    raw = RawText.read([tmp_path / "raw.txt"])
+    assert raw.texts == ["胃镜复查", "阿莫西林"] and raw.empty_lines == 2
+    assert raw.describe() == "raw text: 4 lines, 8 characters (8 Chinese), 2 empty lines skipped"
+    with pytest.raises(ValueError, match="give init"):
+        train_segmenter(None, raw=raw)
+    with pytest.raises(ValueError, match="nothing to train on"):
+        train_segmenter(None, init=base_model)
+    with pytest.raises(ValueError, match="teacher is one of jieba, self"):
+        train_segmenter(None, init=base_model, raw=raw, raw_teacher="hmm")
+    run = ["train", "segment", "--out", str(tmp_path / "run")]
+    assert main([*run, "--raw", str(tmp_path / "raw.txt")]) == 2
+    assert "--raw adapts a trained model: give --init too" in capsys.readouterr().err
+    assert main([*run, "--init", str(base_model)]) == 2
+    assert "give --train" in capsys.readouterr().err
+    assert main([*run, "--init", str(base_model), "--raw", str(tmp_path / "latin.txt")]) == 2
+    assert "no Chinese characters" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()
+
+
+def test_cli_adapts_with_raw_text_alone(base_model, tmp_path, capsys):
+    raw = ["".join(sentence) for sentence in domain_sentences(60, 9)]
+    (tmp_path / "raw.txt").write_text("\n".join(raw) + "\n", encoding="utf-8")
+    assert main(["train", "segment", "--init", str(base_model), "--raw", str(tmp_path / "raw.txt"),
+                 "--out", str(tmp_path / "run"), "--epochs", "1", "-q"]) == 0
+    out = capsys.readouterr().out
+    assert "raw text: 60 lines" in out and "best dev F1" in out
+    assert Segmenter.load(tmp_path / "run").lcut("胃镜复查")

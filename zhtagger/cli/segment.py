@@ -92,7 +92,7 @@ SCRATCH = {"epochs": 10, "lr": 2e-3, "lr_decay": 0.9, "patience": 3}  # training
 
 
 def add_train_parser(tasks) -> None:
-    from zhtagger.tasks.segment.adapt import FINE_TUNE
+    from zhtagger.tasks.segment.adapt import FINE_TUNE, TEACHERS
 
     defaults = SegmenterConfig()
     segment = tasks.add_parser(
@@ -100,7 +100,7 @@ def add_train_parser(tasks) -> None:
         description="Train a word segmenter on a segmented corpus, or with --init fine-tune a shipped or trained "
                     "one on your domain's text. The network options (--char-dim ... --batch-size) are for "
                     "training from scratch; a fine-tuned model keeps its starting model's.")
-    segment.add_argument("--train", type=Path, required=True, help="segmented training file")
+    segment.add_argument("--train", type=Path, help="segmented training file (optional with --raw)")
     segment.add_argument("--dev", type=Path, help="segmented dev file (default: the last 5%% of --train)")
     segment.add_argument("--out", type=Path, required=True, help="run directory; the best model goes to OUT/model")
     segment.add_argument("--format", choices=[f.value for f in Format], default="words",
@@ -116,6 +116,11 @@ def add_train_parser(tasks) -> None:
                             "it is mixed into every epoch, so the model keeps what it knew")
     adapt.add_argument("--replay-ratio", type=positive_float, default=1.0, metavar="R",
                        help="replayed characters an epoch, as a multiple of the training text's")
+    adapt.add_argument("--raw", type=Path, nargs="+", default=[], metavar="RAW",
+                       help="unsegmented domain text (a sentence or more a line) to learn from as --raw-teacher "
+                            "segments it, after --train's sentences; needs --init")
+    adapt.add_argument("--raw-teacher", choices=TEACHERS, default="jieba",
+                       help="who segments the raw text: jieba (measured best) or the starting model itself")
     adapt.add_argument("--lexicon-dict", type=Path, action="append", default=[], metavar="FILE",
                        help="domain terms (jieba's format: word [freq] [tag] a line) marked by the lexicon feature "
                             "in training and in the saved model; may be repeated")
@@ -170,7 +175,7 @@ def run_train_segment(args: argparse.Namespace) -> int:
     from zhtagger.core.config import TrainConfig
     from zhtagger.modeldir import read_config
     from zhtagger.registry import resolve
-    from zhtagger.tasks.segment.adapt import FINE_TUNE
+    from zhtagger.tasks.segment.adapt import FINE_TUNE, RawText
     from zhtagger.tasks.segment.stream import check_inputs
     from zhtagger.tasks.segment.train import train_segmenter
     from zhtagger.text.align import align_corpora, describe_splits
@@ -181,9 +186,11 @@ def run_train_segment(args: argparse.Namespace) -> int:
     if args.init and network:
         given = ", ".join("--" + name.replace("_", "-") for name in network)
         raise ValueError(f"a fine-tuned model keeps the network settings of the model it starts from: drop {given}")
-    if not args.init and args.replay:
-        raise ValueError("--replay mixes a model's original training text into fine-tuning: give --init too")
-    check_inputs([path for path in (args.train, args.dev, args.replay, *args.lexicon_dict) if path])
+    if not args.init and (args.replay or args.raw):
+        raise ValueError(f"{'--replay' if args.replay else '--raw'} adapts a trained model: give --init too")
+    if not args.train and not args.raw:
+        raise ValueError("give --train (segmented text), or --raw with --init (unsegmented text), or both")
+    check_inputs([path for path in (args.train, args.dev, args.replay, *args.lexicon_dict, *args.raw) if path])
     if args.init:  # a missing model, or one of another task or format, is refused before any reading
         read_config(resolve(args.init, "segment"), "segment")
     config = None if args.init else SegmenterConfig(**network)
@@ -194,6 +201,9 @@ def run_train_segment(args: argparse.Namespace) -> int:
     lexicon = UserDictionary()
     for path in args.lexicon_dict:
         lexicon.load(path)
+    raw = RawText.read(args.raw)
+    if args.raw:
+        print(raw.describe())
     corpora = [read_corpus(path, args.format) if path else None for path in (args.train, args.dev)]
     for corpus in filter(None, corpora):
         print(f"{corpus.path}: {len(corpus.sentences):,} sentences, "
@@ -207,7 +217,8 @@ def run_train_segment(args: argparse.Namespace) -> int:
         corpora = aligned
     _, result = train_segmenter(corpora[0], corpora[1], args.out, config, train_config, format=args.format,
                                 cache_dir=args.cache_dir, init=args.init, replay=args.replay,
-                                replay_ratio=args.replay_ratio, lexicon_words=list(lexicon.entries))
+                                replay_ratio=args.replay_ratio, lexicon_words=list(lexicon.entries), raw=raw,
+                                raw_teacher=args.raw_teacher)
     for entry in result.history:
         print(f"epoch {entry['epoch']}: train loss {entry['train_loss']:.4f}, dev F1 {entry['f1']:.4f}, "
               f"OOV recall {entry['oov_recall']:.4f} ({entry['elapsed_s']:.0f} s)")

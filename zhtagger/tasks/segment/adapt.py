@@ -1,5 +1,6 @@
 """Adapting a trained segmenter to a user's domain: fine-tuning from its weights (vocabularies grown with the
-domain's new characters and bigrams), replaying a share of its original training text against forgetting.
+domain's new characters and bigrams), replaying a share of its original training text against forgetting, and
+learning from raw domain text segmented by a teacher.
 
 A new character or bigram starts as a copy of the unknown token's row, so before the first step the
 fine-tuned model segments exactly as the model it starts from; training then moves each new row on its own.
@@ -10,7 +11,8 @@ from __future__ import annotations
 import logging
 import os
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -19,6 +21,8 @@ from torch import nn
 from zhtagger.core.config import TrainConfig
 from zhtagger.tasks.segment.data import Encoded
 from zhtagger.tasks.segment.predictor import Segmenter
+from zhtagger.text.corpus import read_text_lines
+from zhtagger.text.newwords import HAN_RUN
 from zhtagger.text.vocab import UNKNOWN_ID, Vocabulary
 
 logger = logging.getLogger(__name__)
@@ -96,3 +100,52 @@ def with_replay(domain: Encoded, replay: Encoded, ratio: float
         return np.concatenate([np.arange(len(domain)), len(domain) + np.sort(taken)])
 
     return joined, rows
+
+
+TEACHERS = ("jieba", "self")  # who segments raw text for learning from it; jieba measured best (docs/domain.md)
+
+
+@dataclass
+class RawText:
+    """Unsegmented lines to adapt with, whitespace removed, and what reading them found."""
+
+    texts: list[str]
+    lines: int = 0
+    empty_lines: int = 0
+    han_chars: int = 0
+
+    @classmethod
+    def read(cls, sources: Iterable[str | os.PathLike]) -> RawText:
+        """The lines of raw-text files; a file with no Chinese characters at all is an error."""
+        raw = cls([])
+        for source in sources:
+            lines = read_text_lines(source)
+            texts = ["".join(line.split()) for line in lines]
+            han = sum(len(run) for text in texts for run in HAN_RUN.findall(text))
+            if not han:
+                raise ValueError(f"{source}: {len(lines):,} lines and no Chinese characters to learn from")
+            raw.texts += [text for text in texts if text]
+            raw.lines += len(lines)
+            raw.empty_lines += sum(not text for text in texts)
+            raw.han_chars += han
+        return raw
+
+    def describe(self) -> str:
+        chars = sum(map(len, self.texts))
+        return (f"raw text: {self.lines:,} lines, {chars:,} characters ({self.han_chars:,} Chinese), "
+                f"{self.empty_lines:,} empty lines skipped")
+
+
+def teacher_segmentation(segmenter: Segmenter, texts: list[str], teacher: str) -> list[list[str]]:
+    """Raw texts segmented to learn from: by jieba (its dictionary knows many domain words the model's
+    training text lacks) or by the model itself (self-training)."""
+    if teacher == "jieba":
+        import jieba
+
+        tokenizer = jieba.Tokenizer()  # its own: never the user's global jieba state
+        words = [tokenizer.lcut(text) for text in texts]
+    elif teacher == "self":
+        words = segmenter.lcut_batch(texts)
+    else:
+        raise ValueError(f"the raw-text teacher is one of {', '.join(TEACHERS)}; got {teacher!r}")
+    return [[word for word in row if not word.isspace()] for row in words]

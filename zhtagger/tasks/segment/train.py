@@ -15,6 +15,7 @@ import torch
 from zhtagger.config import config_dict
 from zhtagger.core.config import TrainConfig
 from zhtagger.core.training import FitResult, fit
+from zhtagger.tasks.segment.adapt import RawText
 from zhtagger.tasks.segment.config import SegmenterConfig
 from zhtagger.tasks.segment.data import Encoded, encode_training, training_pieces
 from zhtagger.tasks.segment.network import SegmenterNet, build_net
@@ -29,7 +30,7 @@ Data = str | os.PathLike | Corpus | Sequence[Sequence[str]]
 
 
 def train_segmenter(
-    train: Data,
+    train: Data | None,
     dev: Data | None = None,
     save_dir: str | os.PathLike | None = None,
     config: SegmenterConfig | None = None,
@@ -40,6 +41,8 @@ def train_segmenter(
     replay: Data | None = None,
     replay_ratio: float = 1.0,
     lexicon_words: Iterable[str] = (),
+    raw: RawText | Iterable[str | os.PathLike] = (),
+    raw_teacher: str = "jieba",
 ) -> tuple[Segmenter, FitResult]:
     """Train a segmenter on segmented sentences (a file in ``format``, a :class:`Corpus`, or lists of words);
     select on ``dev`` F1 (without ``dev``, the last 5% of ``train`` is held out). With ``config.pos`` the
@@ -52,15 +55,15 @@ def train_segmenter(
     ``replay`` (segmented sentences, in ``format``: the starting model's own training text, say) mixes a fresh
     random share of it, ``replay_ratio`` times the training text's characters, into every epoch, so the model
     keeps what it knew. ``lexicon_words`` (domain terms) join the lexicon channel's dictionary, in training
-    and in the saved model."""
-    from zhtagger.tasks.segment.adapt import FINE_TUNE, grow_vocabularies, start_from
+    and in the saved model. ``raw`` (a :class:`RawText`, or raw-text files) is learnt from as segmented by
+    ``raw_teacher`` (see :func:`~zhtagger.tasks.segment.adapt.teacher_segmentation`), after ``train``'s
+    sentences (``train`` may then be None); it needs ``init``."""
+    from zhtagger.tasks.segment.adapt import FINE_TUNE, grow_vocabularies
 
-    if init is not None and config is not None:
-        raise ValueError("a fine-tuned model keeps the settings of the model it starts from: give init or config")
-    base = None if init is None else start_from(init)
+    base, corpus, raw_sentences = starting_point(train, config, format, init, raw, raw_teacher)
     config = base.config if base is not None else config or SegmenterConfig()
     train_config = train_config or (FINE_TUNE if base is not None else TrainConfig(epochs=10, lr=2e-3))
-    sentences, pos, dev_sentences, config = split_training_data(train, dev, config, format)
+    sentences, pos, dev_sentences, config = split_training_data(corpus, dev, config, format)
     if base is not None:
         config = keep_pos_tags(base.config, config)
     pieces, piece_pos, piece_sentence = training_pieces(sentences, pos, config.max_chars)
@@ -78,8 +81,8 @@ def train_segmenter(
         segmenter = new_segmenter(config, texts + raw_texts, bigram_counts, sentences)
     if lexicon_words:
         logger.info("%d words added to the lexicon channel", segmenter.add_lexicon_words(lexicon_words))
-    segmenter.record = {"train": config_dict(train_config),
-                        "extra": {"train_sentences": len(sentences), **init_record(init, replay, replay_ratio)}}
+    extra = init_record(init, replay, replay_ratio, raw_sentences, raw_teacher)
+    segmenter.record = {"train": config_dict(train_config), "extra": {"train_sentences": len(sentences), **extra}}
     if base is None and (config.pretrain or config.pretrain_self):  # the training text is always pretrained on
         pretrain_embeddings(segmenter, texts + raw_texts, train_config.seed)
     cache_key = (segmenter.chars.to_text(), segmenter.bigrams.to_text(),
@@ -130,7 +133,30 @@ def keep_pos_tags(base: SegmenterConfig, found: SegmenterConfig) -> SegmenterCon
     return base
 
 
-def init_record(init, replay, replay_ratio: float) -> dict:
+def starting_point(train: Data | None, config: SegmenterConfig | None, format: Format | str, init, raw,
+                   raw_teacher: str) -> tuple[Segmenter | None, Corpus, int]:
+    """The model to fine-tune (None: train from scratch), the corpus to train on (``train``'s sentences, then
+    ``raw``'s as the teacher segments them) and how many of its sentences are raw text's."""
+    from zhtagger.tasks.segment.adapt import start_from, teacher_segmentation
+
+    if init is not None and config is not None:
+        raise ValueError("a fine-tuned model keeps the settings of the model it starts from: give init or config")
+    raw = raw if isinstance(raw, RawText) else RawText.read(raw)
+    if raw.texts and init is None:
+        raise ValueError("learning from raw text adapts a trained model: give init (a model to start from) too")
+    if train is None and not raw.texts:
+        raise ValueError("nothing to train on: give training sentences, raw text (with init), or both")
+    base = None if init is None else start_from(init)
+    corpus = as_corpus(train, format) if train is not None else Corpus([])
+    if raw.texts:
+        if base.config.pos:
+            raise ValueError("raw text has no part-of-speech tags to learn: adapt a model without them (pku, ctb)")
+        logger.info("%s; segmented by %s to learn from", raw.describe(), raw_teacher)
+        corpus = Corpus(corpus.sentences + teacher_segmentation(base, raw.texts, raw_teacher), path=corpus.path)
+    return base, corpus, len(raw.texts)
+
+
+def init_record(init, replay, replay_ratio: float, raw_sentences: int, raw_teacher: str) -> dict:
     """What a fine-tuned model records of where it started (config.json's extra)."""
     if init is None:
         return {}
@@ -138,6 +164,8 @@ def init_record(init, replay, replay_ratio: float) -> dict:
     if replay is not None:
         source = os.fspath(replay) if isinstance(replay, str | os.PathLike) else getattr(replay, "path", "")
         record.update(replay=source or "sentences given in Python", replay_ratio=replay_ratio)
+    if raw_sentences:
+        record.update(raw_sentences=raw_sentences, raw_teacher=raw_teacher)
     return record
 
 
