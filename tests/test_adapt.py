@@ -181,6 +181,19 @@ def test_learning_from_raw_text_segmented_by_a_teacher(base_model, tmp_path, tea
     assert config["extra"]["train_sentences"] == 80
     if teacher == "jieba":  # jieba's words are the training words: its dictionary knows these
         assert {"咳嗽", "发烧"} <= tuned.train_words
+    assert tuned.lexicon_words and all(any(word in text for text in raw) for word in tuned.lexicon_words)
+    assert set(config["extra"]) >= {"init", "raw_teacher"}
+
+
+def test_new_words_join_the_lexicon_unless_asked_not_to(base_model, tmp_path):
+    from zhtagger.tasks.segment.adapt import RawText, discovered_lexicon_words
+
+    raw = RawText(["".join(sentence) for sentence in domain_sentences(80, 7)])
+    found = discovered_lexicon_words(Segmenter.load(base_model), raw.texts)
+    assert "肠息肉" in found and "咳嗽" not in found  # jieba's dictionary marks 咳嗽 already
+    tuned, _ = train_segmenter(None, domain_sentences(20, 8), init=base_model, raw=raw, raw_words=False,
+                               train_config=TrainConfig(epochs=1, quiet=True))
+    assert not tuned.lexicon_words
 
 
 def test_raw_text_errors(base_model, tmp_path, capsys):

@@ -121,6 +121,9 @@ def add_train_parser(tasks) -> None:
                             "segments it, after --train's sentences; needs --init")
     adapt.add_argument("--raw-teacher", choices=TEACHERS, default="jieba",
                        help="who segments the raw text: jieba (measured best) or the starting model itself")
+    adapt.add_argument("--no-raw-words", dest="raw_words", action="store_false",
+                       help="do not add the new words found in the raw text (by cohesion and branching entropy) to "
+                            "the lexicon feature")
     adapt.add_argument("--lexicon-dict", type=Path, action="append", default=[], metavar="FILE",
                        help="domain terms (jieba's format: word [freq] [tag] a line) marked by the lexicon feature "
                             "in training and in the saved model; may be repeated")
@@ -218,7 +221,7 @@ def run_train_segment(args: argparse.Namespace) -> int:
     _, result = train_segmenter(corpora[0], corpora[1], args.out, config, train_config, format=args.format,
                                 cache_dir=args.cache_dir, init=args.init, replay=args.replay,
                                 replay_ratio=args.replay_ratio, lexicon_words=list(lexicon.entries), raw=raw,
-                                raw_teacher=args.raw_teacher)
+                                raw_teacher=args.raw_teacher, raw_words=args.raw_words)
     for entry in result.history:
         print(f"epoch {entry['epoch']}: train loss {entry['train_loss']:.4f}, dev F1 {entry['f1']:.4f}, "
               f"OOV recall {entry['oov_recall']:.4f} ({entry['elapsed_s']:.0f} s)")

@@ -22,14 +22,15 @@ from zhtagger.core.config import TrainConfig
 from zhtagger.tasks.segment.data import Encoded
 from zhtagger.tasks.segment.predictor import Segmenter
 from zhtagger.text.corpus import read_text_lines
-from zhtagger.text.newwords import HAN_RUN
+from zhtagger.text.dictionary import jieba_dictionary
+from zhtagger.text.newwords import HAN_RUN, discover_words
 from zhtagger.text.vocab import UNKNOWN_ID, Vocabulary
 
 logger = logging.getLogger(__name__)
 
 # Fine-tuning defaults, chosen on the medical-forum dev set (scripts/bench_domain.py, docs/domain.md): a lower
 # learning rate than training from scratch, few epochs, early stopping on dev.
-FINE_TUNE = TrainConfig(epochs=8, lr=1e-3, lr_decay=0.9, patience=3)
+FINE_TUNE = TrainConfig(epochs=12, lr=3e-3, lr_decay=0.9, patience=3)
 MIN_NEW_BIGRAM_COUNT = 2  # a bigram new to the model joins its vocabulary when the domain text has it this often
 
 
@@ -149,3 +150,12 @@ def teacher_segmentation(segmenter: Segmenter, texts: list[str], teacher: str) -
     else:
         raise ValueError(f"the raw-text teacher is one of {', '.join(TEACHERS)}; got {teacher!r}")
     return [[word for word in row if not word.isspace()] for row in words]
+
+
+def discovered_lexicon_words(segmenter: Segmenter, texts: list[str]) -> list[str]:
+    """Words of raw ``texts`` found by cohesion and branching entropy (:func:`discover_words`) that the
+    segmenter's lexicon channel does not mark yet; none for a model without one."""
+    if not segmenter.config.lexicon_dim:
+        return []
+    known = segmenter.train_words if segmenter.config.lexicon == "train" else jieba_dictionary().freq
+    return [word.word for word in discover_words(texts) if word.word not in known]

@@ -43,6 +43,7 @@ def train_segmenter(
     lexicon_words: Iterable[str] = (),
     raw: RawText | Iterable[str | os.PathLike] = (),
     raw_teacher: str = "jieba",
+    raw_words: bool = True,
 ) -> tuple[Segmenter, FitResult]:
     """Train a segmenter on segmented sentences (a file in ``format``, a :class:`Corpus`, or lists of words);
     select on ``dev`` F1 (without ``dev``, the last 5% of ``train`` is held out). With ``config.pos`` the
@@ -57,10 +58,12 @@ def train_segmenter(
     keeps what it knew. ``lexicon_words`` (domain terms) join the lexicon channel's dictionary, in training
     and in the saved model. ``raw`` (a :class:`RawText`, or raw-text files) is learnt from as segmented by
     ``raw_teacher`` (see :func:`~zhtagger.tasks.segment.adapt.teacher_segmentation`), after ``train``'s
-    sentences (``train`` may then be None); it needs ``init``."""
-    from zhtagger.tasks.segment.adapt import FINE_TUNE, grow_vocabularies
+    sentences (``train`` may then be None), and the new words found in it (see
+    :func:`~zhtagger.tasks.segment.adapt.discovered_lexicon_words`) join ``lexicon_words`` unless ``raw_words``
+    is False; it needs ``init``."""
+    from zhtagger.tasks.segment.adapt import FINE_TUNE, discovered_lexicon_words, grow_vocabularies
 
-    base, corpus, raw_sentences = starting_point(train, config, format, init, raw, raw_teacher)
+    base, corpus, raw = starting_point(train, config, format, init, raw, raw_teacher)
     config = base.config if base is not None else config or SegmenterConfig()
     train_config = train_config or (FINE_TUNE if base is not None else TrainConfig(epochs=10, lr=2e-3))
     sentences, pos, dev_sentences, config = split_training_data(corpus, dev, config, format)
@@ -79,9 +82,11 @@ def train_segmenter(
         segmenter.train_words |= {word for sentence in sentences for word in sentence}
     else:
         segmenter = new_segmenter(config, texts + raw_texts, bigram_counts, sentences)
+    if raw.texts and raw_words:
+        lexicon_words = [*lexicon_words, *discovered_lexicon_words(segmenter, raw.texts)]
     if lexicon_words:
         logger.info("%d words added to the lexicon channel", segmenter.add_lexicon_words(lexicon_words))
-    extra = init_record(init, replay, replay_ratio, raw_sentences, raw_teacher)
+    extra = init_record(init, replay, replay_ratio, len(raw.texts), raw_teacher)
     segmenter.record = {"train": config_dict(train_config), "extra": {"train_sentences": len(sentences), **extra}}
     if base is None and (config.pretrain or config.pretrain_self):  # the training text is always pretrained on
         pretrain_embeddings(segmenter, texts + raw_texts, train_config.seed)
@@ -134,9 +139,9 @@ def keep_pos_tags(base: SegmenterConfig, found: SegmenterConfig) -> SegmenterCon
 
 
 def starting_point(train: Data | None, config: SegmenterConfig | None, format: Format | str, init, raw,
-                   raw_teacher: str) -> tuple[Segmenter | None, Corpus, int]:
+                   raw_teacher: str) -> tuple[Segmenter | None, Corpus, RawText]:
     """The model to fine-tune (None: train from scratch), the corpus to train on (``train``'s sentences, then
-    ``raw``'s as the teacher segments them) and how many of its sentences are raw text's."""
+    ``raw``'s as the teacher segments them) and the raw text."""
     from zhtagger.tasks.segment.adapt import start_from, teacher_segmentation
 
     if init is not None and config is not None:
@@ -153,7 +158,7 @@ def starting_point(train: Data | None, config: SegmenterConfig | None, format: F
             raise ValueError("raw text has no part-of-speech tags to learn: adapt a model without them (pku, ctb)")
         logger.info("%s; segmented by %s to learn from", raw.describe(), raw_teacher)
         corpus = Corpus(corpus.sentences + teacher_segmentation(base, raw.texts, raw_teacher), path=corpus.path)
-    return base, corpus, len(raw.texts)
+    return base, corpus, raw
 
 
 def init_record(init, replay, replay_ratio: float, raw_sentences: int, raw_teacher: str) -> dict:
