@@ -41,7 +41,7 @@ ORIGINAL = {  # the starting model -> (its original test set, the training text 
     "pku": ("icwb2/gold/pku_test_gold.utf8", "pd1998/train.txt"),
     "ctb": ("ctb6/test.txt", "ctb6/train.txt"),
 }
-REPLAY_RATIO = 3.0  # the ratio the README recommends, measured below
+REPLAY_RATIO = 6.0  # the default of --replay-ratio: the smallest measured to cost <= 0.5 F1 on PKU test
 CURVE = (100, 300, 1000)  # and the whole training set (3,062 sentences)
 
 

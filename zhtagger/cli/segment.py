@@ -92,7 +92,7 @@ SCRATCH = {"epochs": 10, "lr": 2e-3, "lr_decay": 0.9, "patience": 3}  # training
 
 
 def add_train_parser(tasks) -> None:
-    from zhtagger.tasks.segment.adapt import FINE_TUNE, TEACHERS
+    from zhtagger.tasks.segment.adapt import FINE_TUNE, REPLAY_RATIO, TEACHERS
 
     defaults = SegmenterConfig()
     segment = tasks.add_parser(
@@ -114,7 +114,7 @@ def add_train_parser(tasks) -> None:
     adapt.add_argument("--replay", type=Path, metavar="FILE",
                        help="segmented text the starting model was trained on (in --format): a fresh random share of "
                             "it is mixed into every epoch, so the model keeps what it knew")
-    adapt.add_argument("--replay-ratio", type=positive_float, default=1.0, metavar="R",
+    adapt.add_argument("--replay-ratio", type=positive_float, default=REPLAY_RATIO, metavar="R",
                        help="replayed characters an epoch, as a multiple of the training text's")
     adapt.add_argument("--raw", type=Path, nargs="+", default=[], metavar="RAW",
                        help="unsegmented domain text (a sentence or more a line) to learn from as --raw-teacher "

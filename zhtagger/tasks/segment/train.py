@@ -15,7 +15,7 @@ import torch
 from zhtagger.config import config_dict
 from zhtagger.core.config import TrainConfig
 from zhtagger.core.training import FitResult, fit
-from zhtagger.tasks.segment.adapt import RawText
+from zhtagger.tasks.segment.adapt import REPLAY_RATIO, RawText
 from zhtagger.tasks.segment.config import SegmenterConfig
 from zhtagger.tasks.segment.data import Encoded, encode_training, training_pieces
 from zhtagger.tasks.segment.network import SegmenterNet, build_net
@@ -39,7 +39,7 @@ def train_segmenter(
     cache_dir: str | os.PathLike | None = None,
     init: str | os.PathLike | Segmenter | None = None,
     replay: Data | None = None,
-    replay_ratio: float = 1.0,
+    replay_ratio: float = REPLAY_RATIO,
     lexicon_words: Iterable[str] = (),
     raw: RawText | Iterable[str | os.PathLike] = (),
     raw_teacher: str = "jieba",
