@@ -362,3 +362,21 @@ def test_user_word_frequencies_and_deleted_words_behave_as_in_jieba():
     assert "天安门" not in segmenter.lcut("我爱北京天安门")
     segmenter.add_word("北京", 5)  # added again: allowed again, and forced
     assert "北京" in segmenter.lcut("我爱北京天安门")
+
+
+def test_cli_lexicon_dictionary_hints_domain_terms_in_every_worker(tmp_path, capsys):
+    lines = ["查出幽门螺杆菌阳性，吃了阿魏酸钠", "二氢丙茶碱一天三次"] * 20
+    (tmp_path / "in.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (tmp_path / "terms.txt").write_text("幽门螺杆菌 5 n\n阿魏酸钠\n二氢丙茶碱\n", encoding="utf-8")
+    plain = Segmenter.load()
+    hinted = Segmenter.load()
+    hinted.add_lexicon_words(["幽门螺杆菌", "阿魏酸钠", "二氢丙茶碱"])
+    expected = [" ".join(words) for words in hinted.lcut_batch(lines)]
+    assert expected != [" ".join(words) for words in plain.lcut_batch(lines)]
+    assert "幽门螺杆菌" in expected[0].split()
+    for workers in ("1", "2"):
+        code, out, _ = run_cli([str(tmp_path / "in.txt"), "--lexicon-dict", str(tmp_path / "terms.txt"),
+                                "--workers", workers, "--batch-size", "7", "-q"], capsys)
+        assert code == 0 and out.splitlines() == expected, workers
+    code, _, err = run_cli([str(tmp_path / "in.txt"), "--lexicon-dict", str(tmp_path / "none.txt")], capsys)
+    assert code == 2 and "none.txt: no such file" in err

@@ -22,6 +22,9 @@ def add_cut_parser(commands) -> None:
     cut.add_argument("-d", "--delimiter", default=" ", metavar="DELIM", help="between words (default: a space)")
     cut.add_argument("-u", "--userdict", type=Path, action="append", default=[], metavar="USERDICT",
                      help="jieba-format user dictionary (word [freq] [tag] a line); may be repeated")
+    cut.add_argument("--lexicon-dict", type=Path, action="append", default=[], metavar="FILE",
+                     help="domain terms (jieba's format) for the lexicon feature: hints the model weighs, where a "
+                          "user dictionary's words are forced; may be repeated")
     cut.add_argument("-m", "--model", default=None, metavar="MODEL",
                      help="shipped model name (pku, the default; pku-fast; pku-pos, the default with --pos; ctb) "
                           "or a model directory")
@@ -51,7 +54,7 @@ def run_cut(args: argparse.Namespace) -> int:
         codecs.lookup(args.encoding)
     except LookupError:
         raise ValueError(f"unknown encoding {args.encoding!r}") from None
-    check_inputs(args.files + args.userdict)
+    check_inputs(args.files + args.userdict + args.lexicon_dict)
     pos = args.pos is not None
     model = args.model or ("pku-pos" if pos else None)
     segmenter = Segmenter.load(model)  # also checks the model and dictionaries before any output
@@ -59,6 +62,8 @@ def run_cut(args: argparse.Namespace) -> int:
         raise ValueError(f"--pos needs a model that learnt part-of-speech tags (pku-pos); {model} did not")
     for path in args.userdict:
         segmenter.load_userdict(path)
+    if args.lexicon_dict:
+        segmenter.add_lexicon_words(dictionary_words(args.lexicon_dict))
 
     def line_of(tokens) -> str:
         return format_tokens(tokens, args.delimiter, args.pos or "_")
@@ -89,6 +94,16 @@ def run_cut(args: argparse.Namespace) -> int:
 NETWORK_OPTIONS = ("char_dim", "bigram_dim", "lexicon_dim", "lexicon", "pretrain", "pretrain_self", "hidden",
                    "layers", "dropout", "decoder", "min_bigram_count", "bigram_unk", "pos", "max_chars", "batch_size")
 SCRATCH = {"epochs": 10, "lr": 2e-3, "lr_decay": 0.9, "patience": 3}  # training from scratch
+
+
+def dictionary_words(paths: list[Path]) -> list[str]:
+    """The words of jieba-format dictionary files (``word [freq] [tag]`` a line)."""
+    from zhtagger.text.userdict import UserDictionary
+
+    words = UserDictionary()
+    for path in paths:
+        words.load(path)
+    return list(words.entries)
 
 
 def add_train_parser(tasks) -> None:
@@ -183,8 +198,6 @@ def run_train_segment(args: argparse.Namespace) -> int:
     from zhtagger.tasks.segment.train import train_segmenter
     from zhtagger.text.align import align_corpora, describe_splits
     from zhtagger.text.corpus import read_corpus
-    from zhtagger.text.userdict import UserDictionary
-
     network = {name: getattr(args, name) for name in NETWORK_OPTIONS if getattr(args, name) is not None}
     if args.init and network:
         given = ", ".join("--" + name.replace("_", "-") for name in network)
@@ -201,9 +214,7 @@ def run_train_segment(args: argparse.Namespace) -> int:
     train_config = TrainConfig(**{name: tuning[name] if getattr(args, name) is None else getattr(args, name)
                                   for name in ("epochs", "lr", "lr_decay", "patience")},
                                seed=args.seed, device=args.device, resume=args.resume, quiet=args.quiet)
-    lexicon = UserDictionary()
-    for path in args.lexicon_dict:
-        lexicon.load(path)
+    lexicon_words = dictionary_words(args.lexicon_dict)
     raw = RawText.read(args.raw)
     if args.raw:
         print(raw.describe())
@@ -220,7 +231,7 @@ def run_train_segment(args: argparse.Namespace) -> int:
         corpora = aligned
     _, result = train_segmenter(corpora[0], corpora[1], args.out, config, train_config, format=args.format,
                                 cache_dir=args.cache_dir, init=args.init, replay=args.replay,
-                                replay_ratio=args.replay_ratio, lexicon_words=list(lexicon.entries), raw=raw,
+                                replay_ratio=args.replay_ratio, lexicon_words=lexicon_words, raw=raw,
                                 raw_teacher=args.raw_teacher, raw_words=args.raw_words)
     for entry in result.history:
         print(f"epoch {entry['epoch']}: train loss {entry['train_loss']:.4f}, dev F1 {entry['f1']:.4f}, "

@@ -138,7 +138,8 @@ def segment_lines(lines: Iterable[str], segmenter, batch_size: int = 1000, worke
         return
     context = multiprocessing.get_context("spawn")  # fork is unsafe once BLAS or torch has started its threads
     with one_thread_each(), main_script_hidden():
-        pool = context.Pool(workers, initializer=start_worker, initargs=(model, user_words(segmenter)))
+        pool = context.Pool(workers, initializer=start_worker,
+                            initargs=(model, user_words(segmenter), sorted(getattr(segmenter, "lexicon_words", ()))))
     with pool:
         pending: deque = deque()  # at most 2 batches a worker in flight: memory stays bounded (Pool.imap
         for batch in batched(lines, batch_size):  # would read the whole input ahead)
@@ -193,7 +194,7 @@ def user_words(segmenter) -> list[tuple[str, int | None, str | None]]:
     return [(word, entry.freq, entry.tag) for word, entry in entries]
 
 
-def start_worker(model, words: list[tuple[str, int | None, str | None]]) -> None:
+def start_worker(model, words: list[tuple[str, int | None, str | None]], lexicon_words: list[str] = ()) -> None:
     global _worker_segmenter
     import signal
 
@@ -203,6 +204,8 @@ def start_worker(model, words: list[tuple[str, int | None, str | None]]) -> None
 
     _worker_segmenter = Segmenter.load(model)
     _worker_segmenter.user_dict.add_words(words)
+    if lexicon_words:
+        _worker_segmenter.add_lexicon_words(lexicon_words)
 
 
 def segment_batch(lines: list[str], pos: bool = False) -> list[list]:
