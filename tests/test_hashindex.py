@@ -29,3 +29,26 @@ def test_a_repeated_key_keeps_its_first_value_and_the_empty_marker_is_refused():
     assert HashIndex(np.array([5, 5, 6]), np.array([1, 2, 3])).get(np.array([5, 6]), 0).tolist() == [1, 3]
     with pytest.raises(ValueError, match="below 2"):
         HashIndex(np.array([EMPTY]))
+
+
+def test_lexicon_matches_exactly_the_dictionary_words():
+    """Every window of the text is a word exactly when the dictionary lists it: characters one code point
+    apart (国 U+56FD, 图 U+56FE) included, which a hash that only cleared its lowest bit confused."""
+    import random
+
+    from zhtagger.text.lexicon import BEGIN, END, INSIDE, MAX_WORD, Lexicon
+
+    rng = random.Random(0)
+    alphabet = [chr(0x56FC + k) for k in range(6)]  # adjacent code points
+    words = {"".join(rng.choice(alphabet) for _ in range(rng.randint(2, MAX_WORD))) for _ in range(60)}
+    text = "".join(rng.choice(alphabet) for _ in range(3000))
+    expected = [0] * len(text)
+    for start in range(len(text)):
+        for size in range(2, MAX_WORD + 1):
+            if text[start : start + size] in words and start + size <= len(text):
+                expected[start] |= BEGIN
+                for k in range(1, size - 1):
+                    expected[start + k] |= INSIDE
+                expected[start + size - 1] |= END
+    assert (Lexicon(words).features(text) - 2).tolist() == expected
+    assert (Lexicon(["国图"]).features("国国国图") - 2).tolist() == [0, 0, BEGIN, END]

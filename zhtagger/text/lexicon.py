@@ -23,16 +23,24 @@ MAX_WORD = 6  # longer dictionary words are rare and add little
 N_FEATURES = 2 + 8  # ids 0 (padding) and 1 (unknown) are reserved; 2 + three bits
 BEGIN, INSIDE, END = 1, 2, 4
 HASH_BASE = np.uint64(0x9E3779B97F4A7C15)  # odd (invertible modulo 2**64), bits spread evenly
+MIX = (np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB))  # splitmix64's finaliser
 EMPTY_BIT = np.uint64(1)  # cleared in every hash, so none is the HashIndex's empty-slot marker
 
 
 def fold_hash(columns: list[np.ndarray]) -> np.ndarray:
     """Hash of equal-length strings given column by column (code points of their k-th characters), lowest bit
-    cleared."""
+    cleared.
+
+    The polynomial's lowest bit is the last character's lowest bit alone, so clearing it straight away would
+    make 国国 and 国图 (code points one apart) the same word; a finaliser (a bijection) first mixes every bit
+    into every other, and the cleared bit then costs one bit of the 64."""
     hashed = columns[0].astype(np.uint64)
     with np.errstate(over="ignore"):
         for column in columns[1:]:
             hashed = hashed * HASH_BASE + column.astype(np.uint64)
+        for multiplier, shift in zip(MIX, (30, 27), strict=True):
+            hashed = (hashed ^ (hashed >> np.uint64(shift))) * multiplier
+        hashed ^= hashed >> np.uint64(31)
     return hashed & ~EMPTY_BIT
 
 
