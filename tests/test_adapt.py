@@ -10,7 +10,7 @@ from conftest import make_sentences
 from zhtagger.cli import main
 from zhtagger.core.config import TrainConfig
 from zhtagger.modeldir import ModelDirError
-from zhtagger.tasks.segment.adapt import grow_vocabularies, start_from, with_replay
+from zhtagger.tasks.segment.adapt import FINE_TUNE, grow_vocabularies, start_from, with_replay
 from zhtagger.tasks.segment.config import SegmenterConfig
 from zhtagger.tasks.segment.predictor import Segmenter
 from zhtagger.tasks.segment.train import train_segmenter
@@ -43,7 +43,10 @@ def test_grown_vocabularies_leave_predictions_unchanged_until_training(base_mode
     original = Segmenter.load(base_model, engine="torch", precision="float32")
     texts = ["我喜欢阿莫西林和胃镜", "幽门螺杆菌复查", "今天我们在北京"]
     expected = original.lcut_batch(texts)
-    grown = grow_vocabularies(start_from(base_model), *counts_of(texts))
+    grown = start_from(base_model)
+    added = grow_vocabularies(grown, *counts_of(texts))
+    assert added["added_characters"] == len(grown.chars) - len(original.chars) > 0
+    assert added["unknown_characters"] == sum(c not in original.chars.index for c in "".join(texts))
     assert len(grown.chars) > len(original.chars) and len(grown.bigrams) > len(original.bigrams)
     assert grown.chars.tokens[: len(original.chars)] == original.chars.tokens
     new_rows = grown.net.core.embeddings[0].weight[len(original.chars) :]
@@ -146,9 +149,11 @@ def test_cli_fine_tunes_with_a_lexicon_dictionary(base_model, tmp_path, capsys):
     assert main(["train", "segment", "--train", str(tmp_path / "train.txt"), "--dev", str(tmp_path / "dev.txt"),
                  "--out", str(tmp_path / "run"), "--init", str(base_model), "--epochs", "1",
                  "--lexicon-dict", str(tmp_path / "terms.txt"), "-q"]) == 0
-    assert "best dev F1" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "best dev F1" in out and "training characters" in out and "bigrams added to its vocabularies" in out
     config = json.loads((tmp_path / "run" / "model" / "config.json").read_text())
-    assert config["train"]["lr"] == 1e-3 or config["train"]["epochs"] == 1  # the fine-tuning defaults, --epochs
+    assert config["train"]["lr"] == FINE_TUNE.lr and config["train"]["epochs"] == 1  # the defaults, --epochs
+    assert config["extra"]["added_characters"] > 0
     assert Segmenter.load(tmp_path / "run").lexicon_words == {"幽门螺杆菌", "肠息肉"}
 
 

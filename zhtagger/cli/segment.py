@@ -96,6 +96,14 @@ NETWORK_OPTIONS = ("char_dim", "bigram_dim", "lexicon_dim", "lexicon", "pretrain
 SCRATCH = {"epochs": 10, "lr": 2e-3, "lr_decay": 0.9, "patience": 3}  # training from scratch
 
 
+def describe_growth(init: str, extra: dict) -> str:
+    """What fine-tuning added to the starting model's vocabularies (from config.json's extra)."""
+    share = extra["unknown_characters"] / max(extra["training_characters"], 1)
+    return (f"{extra['unknown_characters']:,} of the {extra['training_characters']:,} training characters "
+            f"({share:.2%}) were unknown to {init}: {extra['added_characters']:,} characters and "
+            f"{extra['added_bigrams']:,} bigrams added to its vocabularies")
+
+
 def dictionary_words(paths: list[Path]) -> list[str]:
     """The words of jieba-format dictionary files (``word [freq] [tag]`` a line)."""
     from zhtagger.text.userdict import UserDictionary
@@ -229,7 +237,7 @@ def run_train_segment(args: argparse.Namespace) -> int:
             if corpus is not None:
                 print(describe_splits(corpus, counts, args.align_to))
         corpora = aligned
-    _, result = train_segmenter(corpora[0], corpora[1], args.out, config, train_config, format=args.format,
+    segmenter, result = train_segmenter(corpora[0], corpora[1], args.out, config, train_config, format=args.format,
                                 cache_dir=args.cache_dir, init=args.init, replay=args.replay,
                                 replay_ratio=args.replay_ratio, lexicon_words=lexicon_words, raw=raw,
                                 raw_teacher=args.raw_teacher, raw_words=args.raw_words)
@@ -237,6 +245,8 @@ def run_train_segment(args: argparse.Namespace) -> int:
         print(f"epoch {entry['epoch']}: train loss {entry['train_loss']:.4f}, dev F1 {entry['f1']:.4f}, "
               f"OOV recall {entry['oov_recall']:.4f} ({entry['elapsed_s']:.0f} s)")
     print(f"best dev F1 {result.best['f1']:.4f} at epoch {result.best['epoch']}; model saved to {args.out / 'model'}")
+    if args.init:
+        print(describe_growth(args.init, segmenter.record["extra"]))
     return 0
 
 

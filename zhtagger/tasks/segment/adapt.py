@@ -48,17 +48,20 @@ def start_from(init: str | os.PathLike | Segmenter) -> Segmenter:
     return segmenter
 
 
-def grow_vocabularies(segmenter: Segmenter, char_counts: Counter, bigram_counts: Counter) -> Segmenter:
-    """``segmenter`` with the characters of ``char_counts`` and the bigrams of ``bigram_counts`` seen at least
-    MIN_NEW_BIGRAM_COUNT times that it lacks added to its vocabularies, most frequent first."""
-    added_chars = grow(segmenter, 0, segmenter.chars, sorted(char_counts, key=lambda c: (-char_counts[c], c)))
-    added_bigrams = 0
+def grow_vocabularies(segmenter: Segmenter, char_counts: Counter, bigram_counts: Counter) -> dict[str, int]:
+    """Add the characters of ``char_counts`` and the bigrams of ``bigram_counts`` seen at least
+    MIN_NEW_BIGRAM_COUNT times that ``segmenter`` lacks to its vocabularies, most frequent first; returns how
+    many training characters it did not know, and how many characters and bigrams were added."""
+    unknown = sum(count for char, count in char_counts.items() if char not in segmenter.chars.index)
+    added = {"unknown_characters": unknown, "training_characters": sum(char_counts.values()),
+             "added_characters": grow(segmenter, 0, segmenter.chars,
+                                      sorted(char_counts, key=lambda c: (-char_counts[c], c))), "added_bigrams": 0}
     if segmenter.config.bigram_dim:
         new = sorted((b for b, n in bigram_counts.items() if n >= MIN_NEW_BIGRAM_COUNT),
                      key=lambda b: (-bigram_counts[b], b))
-        added_bigrams = grow(segmenter, 1, segmenter.bigrams, new)
-    logger.info("%d characters and %d bigrams added to the vocabularies", added_chars, added_bigrams)
-    return segmenter
+        added["added_bigrams"] = grow(segmenter, 1, segmenter.bigrams, new)
+    logger.info("%(added_characters)d characters and %(added_bigrams)d bigrams added to the vocabularies", added)
+    return added
 
 
 def grow(segmenter: Segmenter, channel: int, vocabulary: Vocabulary, tokens: list[str]) -> int:

@@ -77,8 +77,10 @@ def train_segmenter(
         text for path in config.pretrain for line in read_text_lines(path) if (text := "".join(line.split()))]
     bigram_counts = Counter(pair for text in texts + raw_texts for pair in bigrams(normalize(text)))
     torch.manual_seed(train_config.seed)
+    grown = {}
     if base is not None:
-        segmenter = grow_vocabularies(base, Counter(normalize("".join(texts))), bigram_counts)
+        segmenter = base
+        grown = grow_vocabularies(segmenter, Counter(normalize("".join(texts))), bigram_counts)
         segmenter.train_words |= {word for sentence in sentences for word in sentence}
     else:
         segmenter = new_segmenter(config, texts + raw_texts, bigram_counts, sentences)
@@ -86,7 +88,7 @@ def train_segmenter(
         lexicon_words = [*lexicon_words, *discovered_lexicon_words(segmenter, raw.texts)]
     if lexicon_words:
         logger.info("%d words added to the lexicon channel", segmenter.add_lexicon_words(lexicon_words))
-    extra = init_record(init, replay, replay_ratio, len(raw.texts), raw_teacher)
+    extra = {**init_record(init, replay, replay_ratio, len(raw.texts), raw_teacher), **grown}
     segmenter.record = {"train": config_dict(train_config), "extra": {"train_sentences": len(sentences), **extra}}
     if base is None and (config.pretrain or config.pretrain_self):  # the training text is always pretrained on
         pretrain_embeddings(segmenter, texts + raw_texts, train_config.seed)
