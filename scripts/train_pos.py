@@ -22,6 +22,7 @@ from pathlib import Path
 
 from train_shipped import SEED, SHAPE, as_shipped, choose_decoder, package, shipped_config, train_settings
 
+from zhtagger.atomic import write_text_atomically
 from zhtagger.config import config_dict
 from zhtagger.tasks.segment.predictor import Segmenter
 from zhtagger.tasks.segment.train import train_segmenter
@@ -99,10 +100,15 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "zhtagger" / "models")
     parser.add_argument("--results", type=Path, default=ROOT / "results")
     parser.add_argument("--score-only", action="store_true", help="score the model already in RUNS/pku-pos")
+    parser.add_argument("--rescore", action="store_true",
+                        help="score the shipped model (OUT/pku-pos) again, keeping its training record")
     parser.add_argument("--epochs", type=int, default=EPOCHS)
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     train, dev, test = split_by_document(args.data)
+    if args.rescore:
+        rescore(args, test)
+        return
     config = dataclasses.replace(shipped_config(args.data, SHAPE["char_dim"], SHAPE["bigram_dim"], SHAPE["hidden"]),
                                  pos=True)
     settings = train_settings(args.epochs)
@@ -117,18 +123,34 @@ def main() -> None:
     wall_minutes = None if args.score_only else (time.perf_counter() - started) / 60  # training's, not scoring's
     model = as_shipped(args.runs / NAME / "model")
     dev_f1 = choose_decoder(model, dev.sentences)
-    pku = read_corpus(args.data / PKU_TEST).sentences
     metrics = {"model": NAME, "train": f"{CORPUS}, documents but the last 10%",
                "dev": "the 5% of documents before the last 5%", "test": "the last 5% of documents",
                "sentences": {"train": len(train.sentences), "dev": len(dev.sentences), "test": len(test.sentences)},
                "train_minutes": train_minutes, "wall_minutes": wall_minutes, "best_epoch": best_epoch,
                "seed": SEED, "segmenter": config_dict(config),
                "train_settings": config_dict(settings), "decoder": model.config.decoder.value,
-               "dev_f1_by_decoder": dev_f1, "test_scores": pos_scores(model, test),
-               "jieba_test_scores": jieba_scores(test),
-               "pku_test_scores": model.evaluate(pku, words=read_word_list(args.data / PKU_WORDS)).metrics}
+               "dev_f1_by_decoder": dev_f1, **test_metrics(model, test, args.data)}
     package(model, metrics, args.out / NAME, args.data, model_card)
     args.results.mkdir(parents=True, exist_ok=True)
+    (args.results / "pos.json").write_text(json.dumps(metrics, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(model_card(metrics))
+
+
+def test_metrics(model: Segmenter, test, data: Path) -> dict:
+    """The scores a model card shows: POS and segmentation on the held-out documents (and jieba's), PKU test."""
+    pku = read_corpus(data / PKU_TEST).sentences
+    return {"test_scores": pos_scores(model, test), "jieba_test_scores": jieba_scores(test),
+            "pku_test_scores": model.evaluate(pku, words=read_word_list(data / PKU_WORDS)).metrics}
+
+
+def rescore(args, test) -> None:
+    """Score the shipped model again (after a change to prediction), rewriting metrics.json, MODEL.md and
+    results/pos.json; the weights and the training record stay."""
+    target = args.out / NAME
+    metrics = {**json.loads((target / "metrics.json").read_text(encoding="utf-8")),
+               **test_metrics(Segmenter.load(target, precision="float32"), test, args.data)}
+    write_text_atomically(target / "metrics.json", json.dumps(metrics, indent=1, ensure_ascii=False) + "\n")
+    write_text_atomically(target / "MODEL.md", model_card(metrics))
     (args.results / "pos.json").write_text(json.dumps(metrics, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     print(model_card(metrics))
 
