@@ -112,8 +112,8 @@ def test_very_long_runs_are_cut_into_bounded_pieces(tiny_segmenter):
 
 
 def test_long_runs_of_letters_and_digits_are_whole_tokens_found_in_linear_time():
-    from zhtagger.tasks.segment.predictor import MAX_PIECE, chunk_spans
-    from zhtagger.text.spans import LONGEST_RUN, Kind, split_spans
+    from zhtagger.tasks.segment.predictor import MAX_PIECE
+    from zhtagger.text.spans import LONGEST_RUN, Kind, chunk_spans, split_spans
 
     hex_line = "deadbeef0123" * 20_000  # 240,000 characters: matching from every position would take minutes
     assert list(split_spans(hex_line)) == [(0, len(hex_line), Kind.WHOLE)]

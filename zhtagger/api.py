@@ -122,8 +122,8 @@ def disable_parallel() -> None:
 
 
 def parallel_cut(sentence) -> Iterator[str]:
-    from zhtagger.tasks.segment.predictor import as_text
     from zhtagger.tasks.segment.stream import segment_lines
+    from zhtagger.text.spans import as_text
 
     lines = as_text(sentence).splitlines(keepends=True)
     for tokens in segment_lines(lines, dt.segmenter, 1000, _workers, dt.model):

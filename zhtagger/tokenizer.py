@@ -26,8 +26,9 @@ from collections import ChainMap
 from collections.abc import Iterator, Sequence
 
 from zhtagger.tasks.segment.modes import full_mode, known_words_only, search_words, with_starts
-from zhtagger.tasks.segment.predictor import Segmenter, as_text
+from zhtagger.tasks.segment.predictor import Segmenter
 from zhtagger.text.dictionary import Dictionary, jieba_dictionary
+from zhtagger.text.spans import as_text
 
 
 class Tokenizer:

@@ -114,21 +114,9 @@ def dictionary_words(paths: list[Path]) -> list[str]:
     return list(words.entries)
 
 
-def add_train_parser(tasks) -> None:
+def add_adapt_options(adapt) -> None:
     from zhtagger.tasks.segment.adapt import FINE_TUNE, REPLAY_RATIO, TEACHERS
 
-    defaults = SegmenterConfig()
-    segment = tasks.add_parser(
-        "segment", help="train a word segmenter on a segmented corpus, or fine-tune one (--init)",
-        description="Train a word segmenter on a segmented corpus, or with --init fine-tune a shipped or trained "
-                    "one on your domain's text. The network options (--char-dim ... --batch-size) are for "
-                    "training from scratch; a fine-tuned model keeps its starting model's.")
-    segment.add_argument("--train", type=Path, help="segmented training file (optional with --raw)")
-    segment.add_argument("--dev", type=Path, help="segmented dev file (default: the last 5%% of --train)")
-    segment.add_argument("--out", type=Path, required=True, help="run directory; the best model goes to OUT/model")
-    segment.add_argument("--format", choices=[f.value for f in Format], default="words",
-                         help="words: whitespace-separated; pos: People's Daily word/POS; conll: CoNLL(-U)")
-    adapt = segment.add_argument_group("fine-tuning")
     adapt.add_argument("--init", metavar="MODEL",
                        help="start from this model (a shipped model's name, pku or ctb, or a model directory): its "
                             "vocabularies grow with the training text's new characters and bigrams; defaults "
@@ -150,7 +138,10 @@ def add_train_parser(tasks) -> None:
     adapt.add_argument("--lexicon-dict", type=Path, action="append", default=[], metavar="FILE",
                        help="domain terms (jieba's format: word [freq] [tag] a line) marked by the lexicon feature "
                             "in training and in the saved model; may be repeated")
-    network = segment.add_argument_group("network (training from scratch)")
+
+
+def add_network_options(network) -> None:
+    defaults = SegmenterConfig()
     network.add_argument("--char-dim", type=positive_int,
                          help=f"character embedding size (default {defaults.char_dim})")
     network.add_argument("--bigram-dim", type=int, help=f"0 turns bigrams off (default {defaults.bigram_dim})")
@@ -181,6 +172,21 @@ def add_train_parser(tasks) -> None:
                               f"(default {defaults.max_chars})")
     network.add_argument("--batch-size", type=positive_int,
                          help=f"training pieces a batch (default {defaults.batch_size})")
+
+
+def add_train_parser(tasks) -> None:
+    segment = tasks.add_parser(
+        "segment", help="train a word segmenter on a segmented corpus, or fine-tune one (--init)",
+        description="Train a word segmenter on a segmented corpus, or with --init fine-tune a shipped or trained "
+                    "one on your domain's text. The network options (--char-dim ... --batch-size) are for "
+                    "training from scratch; a fine-tuned model keeps its starting model's.")
+    segment.add_argument("--train", type=Path, help="segmented training file (optional with --raw)")
+    segment.add_argument("--dev", type=Path, help="segmented dev file (default: the last 5%% of --train)")
+    segment.add_argument("--out", type=Path, required=True, help="run directory; the best model goes to OUT/model")
+    segment.add_argument("--format", choices=[f.value for f in Format], default="words",
+                         help="words: whitespace-separated; pos: People's Daily word/POS; conll: CoNLL(-U)")
+    add_adapt_options(segment.add_argument_group("fine-tuning"))
+    add_network_options(segment.add_argument_group("network (training from scratch)"))
     segment.add_argument("--align-to", type=Path, metavar="WORDS",
                          help="a word list (one word a line) of the standard to learn: a training or dev word "
                               "missing from it that is made of listed words is split into them")

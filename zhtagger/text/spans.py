@@ -15,6 +15,7 @@ from enum import Enum
 
 import numpy as np
 
+from zhtagger.text.corpus import SPLIT_AFTER
 from zhtagger.text.tags import B, E, M, S
 
 
@@ -109,3 +110,43 @@ def texts_allowed_tags(texts: Sequence[str], words: Sequence[Sequence[tuple[int,
                 grid()[start, B] = grid()[end - 1, E] = True
                 grid()[start + 1 : end - 1, M] = True
     return allowed
+
+
+def chunk_spans(text: str, start: int, end: int, limit: int) -> Iterator[tuple[int, int]]:
+    """Cut text[start:end] into spans of at most ``limit`` characters, after the last punctuation mark that
+    fits when there is one, else before a run of letters or digits that the limit would cut."""
+    while end - start > limit:
+        window = text[start : start + limit]
+        cut = max(window.rfind(mark) for mark in SPLIT_AFTER) + 1
+        if cut <= 0:
+            cut = limit
+            while cut > 1 and text[start + cut - 1] in RUN_CHARS and text[start + cut] in RUN_CHARS:
+                cut -= 1
+            cut = cut if cut > 1 else limit
+        yield start, start + cut
+        start += cut
+    if end > start:
+        yield start, end
+
+
+def as_text(text: str | bytes) -> str:
+    """A text as jieba takes it: a str, or bytes in UTF-8 (else GBK)."""
+    if isinstance(text, str):
+        return text
+    if not isinstance(text, bytes | bytearray):
+        raise TypeError(f"a text is a str (or bytes), not {type(text).__name__}")
+    try:
+        return bytes(text).decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            return bytes(text).decode("gbk")
+        except UnicodeDecodeError:
+            raise ValueError("bytes that are neither UTF-8 nor GBK; decode them first") from None
+
+
+def whole_token_tag(token: str) -> str:
+    """The part-of-speech tag of a token kept whole: ``x`` for whitespace, ``m`` for digits, else ``eng`` (a URL,
+    an e-mail address or a long run of letters and digits), as jieba tags them."""
+    if token.isspace():
+        return "x"
+    return "m" if token.isdigit() else "eng"

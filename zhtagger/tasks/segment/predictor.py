@@ -23,8 +23,16 @@ from zhtagger.tasks.base import Predictor
 from zhtagger.tasks.segment.config import Decoder, SegmenterConfig
 from zhtagger.tasks.segment.data import Encoded
 from zhtagger.tasks.segment.light import LightSegmenterNet, decode, joint_log_probs, logsumexp
-from zhtagger.text.corpus import SPLIT_AFTER, Corpus, normalize
-from zhtagger.text.spans import LONGEST_RUN, RUN_CHARS, Kind, split_spans, texts_allowed_tags
+from zhtagger.text.corpus import Corpus, normalize
+from zhtagger.text.spans import (
+    LONGEST_RUN,
+    Kind,
+    as_text,
+    chunk_spans,
+    split_spans,
+    texts_allowed_tags,
+    whole_token_tag,
+)
 from zhtagger.text.tags import texts_to_words
 from zhtagger.text.userdict import UserDictionary
 from zhtagger.text.vocab import Vocabulary, bigram_codes, char_codes
@@ -34,46 +42,6 @@ CHARS_FILE, BIGRAMS_FILE, WORDS_FILE = "chars.txt", "bigrams.txt", "train_words.
 LEXICON_WORDS_FILE = "lexicon_words.txt"  # words added to the lexicon channel's dictionary (domain terms)
 MAX_PIECE = LONGEST_RUN  # longer runs of model text are cut (at punctuation when possible) to bound memory
 GROUP_CHARS = 100_000  # characters segmented in one go: full batches, bounded memory
-
-
-def chunk_spans(text: str, start: int, end: int, limit: int) -> Iterator[tuple[int, int]]:
-    """Cut text[start:end] into spans of at most ``limit`` characters, after the last punctuation mark that
-    fits when there is one, else before a run of letters or digits that the limit would cut."""
-    while end - start > limit:
-        window = text[start : start + limit]
-        cut = max(window.rfind(mark) for mark in SPLIT_AFTER) + 1
-        if cut <= 0:
-            cut = limit
-            while cut > 1 and text[start + cut - 1] in RUN_CHARS and text[start + cut] in RUN_CHARS:
-                cut -= 1
-            cut = cut if cut > 1 else limit
-        yield start, start + cut
-        start += cut
-    if end > start:
-        yield start, end
-
-
-def as_text(text: str | bytes) -> str:
-    """A text as jieba takes it: a str, or bytes in UTF-8 (else GBK)."""
-    if isinstance(text, str):
-        return text
-    if not isinstance(text, bytes | bytearray):
-        raise TypeError(f"a text is a str (or bytes), not {type(text).__name__}")
-    try:
-        return bytes(text).decode("utf-8")
-    except UnicodeDecodeError:
-        try:
-            return bytes(text).decode("gbk")
-        except UnicodeDecodeError:
-            raise ValueError("bytes that are neither UTF-8 nor GBK; decode them first") from None
-
-
-def whole_token_tag(token: str) -> str:
-    """The part-of-speech tag of a token kept whole: ``x`` for whitespace, ``m`` for digits, else ``eng`` (a URL,
-    an e-mail address or a long run of letters and digits), as jieba tags them."""
-    if token.isspace():
-        return "x"
-    return "m" if token.isdigit() else "eng"
 
 
 class Segmenter(Predictor):
@@ -118,9 +86,9 @@ class Segmenter(Predictor):
         """Mark ``words`` (domain terms, say) in the lexicon channel from now on, as its dictionary's own words
         are: a soft hint the network weighs, unlike a user dictionary's words, which are forced. Kept when the
         model is saved; returns how many were new."""
-        if not self.config.lexicon_dim:
-            raise ValueError("this model has no lexicon channel to add words to (trained without --lexicon-dim)")
         new = {word for word in words if word and word.split() == [word]} - self.lexicon_words
+        if new and not self.config.lexicon_dim:
+            raise ValueError("this model has no lexicon channel to add words to (trained without --lexicon-dim)")
         self.lexicon_words |= new
         self._lexicon = None
         return len(new)

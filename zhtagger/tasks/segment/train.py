@@ -50,18 +50,13 @@ def train_segmenter(
     training corpus must have POS tags (``Corpus.pos``), learnt alongside. With ``save_dir``, the best model is
     saved there (``save_dir/model``) with history.json and curve.png; ``cache_dir`` keeps the encoded corpus.
 
-    With ``init`` (a shipped model's name, a model directory or a torch-run Segmenter), fine-tune that model
-    instead: its settings are kept (``config`` must be None), its vocabularies grow with the training text's
-    new characters and bigrams, and ``train_config`` defaults to :data:`~zhtagger.tasks.segment.adapt.FINE_TUNE`.
-    ``replay`` (segmented sentences, in ``format``: the starting model's own training text, say) mixes a fresh
-    random share of it, ``replay_ratio`` times the training text's characters, into every epoch, so the model
-    keeps what it knew. ``lexicon_words`` (domain terms) join the lexicon channel's dictionary, in training
-    and in the saved model. ``raw`` (a :class:`RawText`, or raw-text files) is learnt from as segmented by
-    ``raw_teacher`` (see :func:`~zhtagger.tasks.segment.adapt.teacher_segmentation`), after ``train``'s
-    sentences (``train`` may then be None), and the new words found in it (see
-    :func:`~zhtagger.tasks.segment.adapt.discovered_lexicon_words`) join ``lexicon_words`` unless ``raw_words``
-    is False; it needs ``init``."""
-    from zhtagger.tasks.segment.adapt import FINE_TUNE, discovered_lexicon_words, grow_vocabularies
+    Fine-tuning (see :mod:`zhtagger.tasks.segment.adapt`): ``init`` (a model's name or directory, or a
+    torch-run Segmenter) is the model to start from, whose settings are kept (``config`` must be None);
+    ``replay`` (segmented text, in ``format``) is mixed into every epoch, ``replay_ratio`` times the training
+    characters; ``lexicon_words`` join the lexicon channel; ``raw`` (a :class:`RawText` or raw-text files) is
+    learnt from as ``raw_teacher`` segments it (``train`` may then be None), its new words added to the
+    lexicon channel unless ``raw_words`` is False."""
+    from zhtagger.tasks.segment.adapt import FINE_TUNE, discovered_lexicon_words
 
     base, corpus, raw = starting_point(train, config, format, init, raw, raw_teacher)
     config = base.config if base is not None else config or SegmenterConfig()
@@ -71,32 +66,14 @@ def train_segmenter(
         config = keep_pos_tags(base.config, config)
     pieces, piece_pos, piece_sentence = training_pieces(sentences, pos, config.max_chars)
     texts = ["".join(piece) for piece in pieces]
-    # raw text: whitespace removed, so segmented corpora serve as raw text too (a fine-tuned model keeps the
-    # embeddings it was pretrained with)
-    raw_texts = [] if base is not None else [
-        text for path in config.pretrain for line in read_text_lines(path) if (text := "".join(line.split()))]
-    bigram_counts = Counter(pair for text in texts + raw_texts for pair in bigrams(normalize(text)))
-    torch.manual_seed(train_config.seed)
-    grown = {}
-    if base is not None:
-        segmenter = base
-        grown = grow_vocabularies(segmenter, Counter(normalize("".join(texts))), bigram_counts)
-        segmenter.train_words |= {word for sentence in sentences for word in sentence}
-    else:
-        segmenter = new_segmenter(config, texts + raw_texts, bigram_counts, sentences)
+    segmenter, bigram_counts, grown = segmenter_to_train(base, config, sentences, texts, train_config.seed)
     if raw.texts and raw_words:
         lexicon_words = [*lexicon_words, *discovered_lexicon_words(segmenter, raw.texts)]
-    if lexicon_words:
-        logger.info("%d words added to the lexicon channel", segmenter.add_lexicon_words(lexicon_words))
+    logger.info("%d words added to the lexicon channel", segmenter.add_lexicon_words(lexicon_words))
     extra = {**init_record(init, replay, replay_ratio, len(raw.texts), raw_teacher), **grown}
     segmenter.record = {"train": config_dict(train_config), "extra": {"train_sentences": len(sentences), **extra}}
-    if base is None and (config.pretrain or config.pretrain_self):  # the training text is always pretrained on
-        pretrain_embeddings(segmenter, texts + raw_texts, train_config.seed)
-    cache_key = (segmenter.chars.to_text(), segmenter.bigrams.to_text(),
-                 config.lexicon if config.lexicon_dim else "none", *sorted(segmenter.lexicon_words))
-    encoded = encode_training(segmenter.encode, pieces, piece_pos, config.pos_tags, cache_key, cache_dir)
-    if config.lexicon_is_training_words and base is None:  # the last channel, recomputed block by block: see
-        encoded.ids[:, -1] = jackknifed_features(sentences, texts, np.array(piece_sentence))  # jackknifed_features
+    encoded = encode_pieces(segmenter, pieces, piece_pos, cache_dir,
+                            (sentences, texts, piece_sentence) if base is None else None)
     if config.bigram_dim and config.bigram_unk:
         alpha = set_unknown_bigram_chances(segmenter, encoded, bigram_counts, dev_sentences)
         segmenter.config = config = dataclasses.replace(config, bigram_unk=alpha)  # the model keeps the a used
@@ -138,6 +115,43 @@ def keep_pos_tags(base: SegmenterConfig, found: SegmenterConfig) -> SegmenterCon
     if base.pos and new:
         raise ValueError(f"the training data has POS tags the starting model never learnt: {', '.join(sorted(new))}")
     return base
+
+
+def encode_pieces(segmenter: Segmenter, pieces: list[list[str]], piece_pos: list[list[str]] | None,
+                  cache_dir: str | os.PathLike | None, jackknife: tuple | None) -> Encoded:
+    """The training pieces' ids and tags (see :func:`encode_training`); with ``jackknife`` (the sentences,
+    the pieces' texts and sentence numbers), a lexicon channel made of the training words is recomputed block
+    by block (see :func:`jackknifed_features`)."""
+    config = segmenter.config
+    cache_key = (segmenter.chars.to_text(), segmenter.bigrams.to_text(),
+                 config.lexicon if config.lexicon_dim else "none", *sorted(segmenter.lexicon_words))
+    encoded = encode_training(segmenter.encode, pieces, piece_pos, config.pos_tags, cache_key, cache_dir)
+    if config.lexicon_is_training_words and jackknife is not None:  # the last channel
+        sentences, texts, piece_sentence = jackknife
+        encoded.ids[:, -1] = jackknifed_features(sentences, texts, np.array(piece_sentence))
+    return encoded
+
+
+def segmenter_to_train(base: Segmenter | None, config: SegmenterConfig, sentences: list[list[str]],
+                       texts: list[str], seed: int) -> tuple[Segmenter, Counter, dict]:
+    """The segmenter training starts from: ``base`` with the training text's new characters and bigrams added
+    (fine-tuning: it keeps the embeddings it was pretrained with), or a new one whose vocabularies and
+    pretrained embeddings come from the training and pretraining text; the bigram counts; what was added."""
+    from zhtagger.tasks.segment.adapt import grow_vocabularies
+
+    if base is not None:
+        bigram_counts = Counter(pair for text in texts for pair in bigrams(normalize(text)))
+        grown = grow_vocabularies(base, Counter(normalize("".join(texts))), bigram_counts)
+        base.train_words |= {word for sentence in sentences for word in sentence}
+        return base, bigram_counts, grown
+    # raw text: whitespace removed, so segmented corpora serve as raw text too
+    raw_texts = [text for path in config.pretrain for line in read_text_lines(path) if (text := "".join(line.split()))]
+    bigram_counts = Counter(pair for text in texts + raw_texts for pair in bigrams(normalize(text)))
+    torch.manual_seed(seed)
+    segmenter = new_segmenter(config, texts + raw_texts, bigram_counts, sentences)
+    if config.pretrain or config.pretrain_self:  # the training text is always pretrained on
+        pretrain_embeddings(segmenter, texts + raw_texts, seed)
+    return segmenter, bigram_counts, {}
 
 
 def starting_point(train: Data | None, config: SegmenterConfig | None, format: Format | str, init, raw,
