@@ -235,3 +235,19 @@ def test_cli_adapts_with_raw_text_alone(base_model, tmp_path, capsys):
     out = capsys.readouterr().out
     assert "raw text: 60 lines" in out and "best dev F1" in out
     assert Segmenter.load(tmp_path / "run").lcut("胃镜复查")
+
+
+def test_fine_tuning_a_segmenter_object_leaves_it_as_it_was(base_model, tmp_path):
+    import pickle
+
+    original = Segmenter.load(base_model, engine="torch", precision="float32")
+    before = {name: tensor.clone() for name, tensor in original.net.state_dict().items()}
+    chars = len(original.chars)
+    tuned, _ = train_segmenter(domain_sentences(60, 10), domain_sentences(10, 11), init=original,
+                               train_config=TrainConfig(epochs=1, quiet=True))
+    assert len(original.chars) == chars and len(tuned.chars) > chars
+    assert all(torch.equal(before[name], tensor) for name, tensor in original.net.state_dict().items())
+    assert tuned.source is None  # trained here: pickled whole, weights and all
+    copy = pickle.loads(pickle.dumps(tuned))
+    texts = ["".join(sentence) for sentence in domain_sentences(10, 12)]
+    assert copy.lcut_batch(texts) == tuned.lcut_batch(texts)

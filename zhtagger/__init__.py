@@ -25,6 +25,7 @@ _LAZY = {
                     "zhtagger.api"),
     "Tokenizer": "zhtagger.tokenizer",
     "load": "zhtagger.registry",
+    "set_num_threads": "zhtagger.core.light",
     "Evaluation": "zhtagger.evaluation",
     "Segmenter": "zhtagger.tasks.segment.predictor",
     "SegmenterConfig": "zhtagger.tasks.segment.config",

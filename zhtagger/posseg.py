@@ -79,6 +79,14 @@ class POSTokenizer:
         self._lock = threading.Lock()
         self.word_tag_tab: dict[str, str] = {}  # tags read by load_word_tag, over the main dictionary's
 
+    def __getstate__(self) -> dict:
+        """Pickled small: its tokenizer (see Tokenizer) and the tags read by load_word_tag."""
+        return {"tokenizer": self._tokenizer, "word_tag_tab": self.word_tag_tab}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(state["tokenizer"])
+        self.word_tag_tab = state["word_tag_tab"]
+
     @property
     def tokenizer(self) -> Tokenizer:
         if self._tokenizer is not None:

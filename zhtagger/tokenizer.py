@@ -41,13 +41,30 @@ class Tokenizer:
         self._dictionary: Dictionary | None = None
         self._lock = threading.Lock()
 
+    def __getstate__(self) -> dict:
+        """Pickled small (process pools, Spark, Dask): the model's name or path, the main dictionary's path (read
+        again where it is unpickled) and the user's words; the model loads there on first use."""
+        segmenter = self._segmenter
+        return {"model": self.model, "dictionary_path": self.dictionary_path,
+                "user_words": [] if segmenter is None else
+                [(word, entry.freq, entry.tag) for word, entry in segmenter.user_dict.entries.items()],
+                "lexicon_words": sorted(segmenter.lexicon_words) if segmenter is not None else []}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(state["dictionary_path"], state["model"])
+        self._pending = state["user_words"], state["lexicon_words"]
+
     def initialize(self, dictionary: str | os.PathLike | None = None) -> None:
         """Load the model (and the main dictionary) now rather than on first use."""
         if dictionary is not None:
             self.set_dictionary(dictionary)
         with self._lock:
             if self._segmenter is None:
-                self._segmenter = Segmenter.load(self.model)
+                segmenter = Segmenter.load(self.model)
+                user_words, lexicon_words = self.__dict__.pop("_pending", ([], []))  # an unpickled copy's
+                segmenter.user_dict.add_words(user_words)
+                segmenter.add_lexicon_words(lexicon_words)
+                self._segmenter = segmenter
                 self._apply_dictionary()
 
     @property

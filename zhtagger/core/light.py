@@ -19,6 +19,8 @@ measures the agreement):
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import Mapping
 
 import numpy as np
@@ -37,17 +39,32 @@ class BlasThreads:
     def __init__(self) -> None:
         self.count = 1
         self._controller = None  # made on first use; it holds ctypes handles, so pickling leaves it out
+        self._lock = threading.Lock()
+        self._users = 0  # threads inside limited(): the first sets the limit, the last restores the setting
+        self._limit = None
 
     def __reduce__(self):
         return BlasThreads, ()
 
+    @contextlib.contextmanager
     def limited(self):
-        """A context in which numpy's BLAS runs ``count`` threads."""
-        if self._controller is None:
-            from threadpoolctl import ThreadpoolController
+        """A context in which numpy's BLAS runs ``count`` threads. BLAS settings are process-wide, so threads
+        segmenting at once share one limit, and the user's setting comes back when the last one leaves."""
+        with self._lock:
+            if self._users == 0:
+                if self._controller is None:
+                    from threadpoolctl import ThreadpoolController
 
-            self._controller = ThreadpoolController()
-        return self._controller.limit(limits=self.count, user_api="blas")
+                    self._controller = ThreadpoolController()
+                self._limit = self._controller.limit(limits=self.count, user_api="blas")
+            self._users += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._users -= 1
+                if self._users == 0:
+                    self._limit.restore_original_limits()
 
 
 BLAS_THREADS = BlasThreads()

@@ -11,7 +11,9 @@ line and :func:`zhtagger.load` treat them alike:
 
 from __future__ import annotations
 
+import copy
 import os
+import threading
 from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import ClassVar
@@ -20,10 +22,64 @@ from zhtagger.config import config_dict
 from zhtagger.evaluation import Evaluation
 from zhtagger.modeldir import model_config
 
+_LOADED: dict = {}  # (class, load's arguments) -> a predictor loaded in this process, shared by its copies
+_LOADING = threading.Lock()
+
 
 class Predictor(ABC):
+    """A trained model. Pickling (process pools, Spark, Dask, Ray) sends a predictor loaded from a shipped model
+    or a model directory, and unchanged since, as *where it came from* (see :meth:`loaded_from`) plus the state
+    named in ``carried`` (a segmenter's user dictionary, say): a few hundred bytes. The receiving process loads
+    the model on first use, once per process for all the copies it receives. Other predictors (trained in this
+    process) pickle whole."""
+
     task: ClassVar[str]  # the name recorded in config.json
+    carried: ClassVar[tuple[str, ...]] = ()  # state a pickled copy takes along; the rest comes from its source
     record: dict  # how the model was trained: "train" (TrainConfig) and "extra", kept in config.json
+    source: dict | None = None  # load's arguments, while the predictor is as loaded
+
+    def loaded_from(self, model: str | os.PathLike | None, **options) -> Predictor:
+        """Remember how this predictor was loaded (``load(model, **options)``): a shipped model by its name, a
+        model directory by its absolute path (which must exist where a copy is unpickled)."""
+        from zhtagger.registry import SHIPPED
+
+        shipped = model is None or (isinstance(model, str) and model in SHIPPED)
+        self.source = {"model": model if shipped else os.path.abspath(model), **options}
+        return self
+
+    def __getstate__(self) -> dict:
+        state = self.__dict__
+        if state.get("source") is None:
+            return dict(state)
+        return {"source": state["source"], **{name: state[name] for name in self.carried if name in state}}
+
+    def __getattr__(self, name: str):
+        """Called only for an attribute not set: a copy unpickled from its source loads the rest on first use."""
+        state = self.__dict__
+        if name.startswith("__") or state.get("source") is None or state.get("_restored"):
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        self._restore()
+        return getattr(self, name)
+
+    def _restore(self) -> None:
+        state = self.__dict__
+        with _LOADING:
+            if state.get("source") is None or state.get("_restored"):
+                return
+            key = (type(self), tuple(sorted(state["source"].items())))
+            if key not in _LOADED:
+                _LOADED[key] = type(self).load(**state["source"])
+            for field, value in vars(_LOADED[key]).items():  # containers copied: each copy changes its own
+                state.setdefault(field, copy.copy(value) if isinstance(value, dict | set | list) else value)
+            state["_restored"] = True
+
+    def detached(self) -> Predictor:
+        """A deep copy that owns all its state (to train further, say) and pickles whole."""
+        self._restore()
+        state = {name: value for name, value in self.__dict__.items() if name not in ("source", "_restored")}
+        clone = object.__new__(type(self))
+        clone.__dict__.update(copy.deepcopy(state))
+        return clone
 
     def saved_config(self, core, settings, **extra) -> dict:
         """config.json for this model: the core's and the task's settings (dataclasses) and its record."""

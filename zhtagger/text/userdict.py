@@ -46,6 +46,12 @@ class UserDictionary:
     def __len__(self) -> int:
         return len(self.entries)
 
+    def __getstate__(self) -> dict:
+        return {name: value for name, value in self.__dict__.items() if name != "_lock"}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state, _lock=threading.Lock())
+
     def add_word(self, word: str, freq: int | None = None, tag: str | None = None) -> None:
         self.add_words([(check_word(word), freq, tag)])
 

@@ -39,11 +39,15 @@ MIN_NEW_BIGRAM_COUNT = 2  # a bigram new to the model joins its vocabulary when 
 
 def start_from(init: str | os.PathLike | Segmenter) -> Segmenter:
     """The segmenter to fine-tune: ``init``, a shipped model's name or a model directory (loaded to run in
-    torch, float32; a model of another task is refused here, before any training), or a Segmenter run by
-    torch."""
-    segmenter = init if isinstance(init, Segmenter) else Segmenter.load(init, engine="torch", precision="float32")
-    if not isinstance(segmenter.net, nn.Module):
-        raise ValueError("fine-tuning needs a segmenter run by torch (Segmenter.load(..., engine='torch'))")
+    torch, float32; a model of another task is refused here, before any training), or a copy of a Segmenter
+    run by torch."""
+    if isinstance(init, Segmenter):
+        if not isinstance(init.net, nn.Module):
+            raise ValueError("fine-tuning needs a segmenter run by torch (Segmenter.load(..., engine='torch'))")
+        segmenter = init.detached()  # the given segmenter stays as it is
+    else:
+        segmenter = Segmenter.load(init, engine="torch", precision="float32")
+        segmenter.source = None  # trained from here on: no longer as loaded
     segmenter.net.float()
     return segmenter
 

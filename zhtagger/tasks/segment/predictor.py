@@ -50,6 +50,7 @@ class Segmenter(Predictor):
     twin ``LightSegmenterNet`` (no torch needed): either gives scores as numpy arrays, decoded alike."""
 
     task = TASK
+    carried = ("user_dict", "lexicon_words")  # what a copy pickled by its source takes along (see Predictor)
 
     def __init__(self, net, config: SegmenterConfig, chars: Vocabulary, bigram_vocab: Vocabulary,
                  train_words: set[str] | None = None, record: dict | None = None) -> None:
@@ -81,6 +82,7 @@ class Segmenter(Predictor):
             from zhtagger.text.lexicon import Lexicon
 
             self._lexicon = Lexicon([*words, *self.lexicon_words])
+            self.source = None  # no longer as loaded: pickled whole
 
     def add_lexicon_words(self, words) -> int:
         """Mark ``words`` (domain terms, say) in the lexicon channel from now on, as its dictionary's own words
@@ -329,7 +331,7 @@ class Segmenter(Predictor):
         segmenter = cls(net, settings, chars, bigrams, {w for w in words if w}, cls.record_of(config))
         if (path / LEXICON_WORDS_FILE).is_file():
             segmenter.lexicon_words = set(filter(None, read_text_file(path, LEXICON_WORDS_FILE).split("\n")))
-        return segmenter
+        return segmenter.loaded_from(model, device=device, precision=precision, engine=engine)
 
 
 def load_torch_net(path: Path, device: str, precision: str):
