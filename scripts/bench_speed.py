@@ -113,7 +113,7 @@ def child(tool: str, options: dict, data: Path, repeat: int) -> dict:
             from zhtagger.tasks.segment.stream import segment_lines
 
             def segment(lines):
-                return list(segment_lines(lines, None, 1000, options["workers"], options["model"]))
+                return list(segment_lines(lines, model, 1000, options["workers"]))
         else:
             segment = model.lcut_batch
     load_seconds = time.perf_counter() - started

@@ -126,5 +126,5 @@ def parallel_cut(sentence) -> Iterator[str]:
     from zhtagger.text.spans import as_text
 
     lines = as_text(sentence).splitlines(keepends=True)
-    for tokens in segment_lines(lines, dt.segmenter, 1000, _workers, dt.model):
+    for tokens in segment_lines(lines, dt.segmenter, 1000, _workers):
         yield from tokens

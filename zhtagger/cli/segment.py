@@ -79,7 +79,7 @@ def run_cut(args: argparse.Namespace) -> int:
                 endings.append(line[1])
             yield line if line is PAUSE else line[0]
 
-    tokens = segment_lines(texts(), segmenter, args.batch_size, args.workers, model, pos)
+    tokens = segment_lines(texts(), segmenter, args.batch_size, args.workers, pos)
     if not args.output:  # surrogates from --errors surrogateescape go back out as the bytes they came from
         sys.stdout.reconfigure(errors=args.errors if args.errors == "surrogateescape" else "strict")
     with open_atomically(args.output, args.errors) if args.output else contextlib.nullcontext(sys.stdout) as out:
@@ -143,8 +143,8 @@ def add_adapt_options(adapt) -> None:
 def add_network_options(network) -> None:
     defaults = SegmenterConfig()
     network.add_argument("--char-dim", type=positive_int,
-                         help=f"character embedding size (default {defaults.char_dim})")
-    network.add_argument("--bigram-dim", type=int, help=f"0 turns bigrams off (default {defaults.bigram_dim})")
+                         help=f"character embedding size (default: {defaults.char_dim})")
+    network.add_argument("--bigram-dim", type=int, help=f"0 turns bigrams off (default: {defaults.bigram_dim})")
     network.add_argument("--lexicon-dim", type=int, help="> 0 adds a feature marking dictionary words (see --lexicon)")
     network.add_argument("--lexicon", choices=["jieba", "train"],
                          help="the feature's words: jieba's dictionary (open track, the default) or the training "
@@ -153,25 +153,25 @@ def add_network_options(network) -> None:
                          help="raw-text files to pretrain character and bigram embeddings on (open track)")
     network.add_argument("--pretrain-self", action="store_true", default=None,
                          help="pretrain the embeddings on the training text alone (closed track)")
-    network.add_argument("--hidden", type=positive_int, help=f"LSTM units a direction (default {defaults.hidden})")
-    network.add_argument("--layers", type=positive_int, help=f"stacked LSTM layers (default {defaults.layers})")
-    network.add_argument("--dropout", type=float, help=f"dropout rate (default {defaults.dropout})")
+    network.add_argument("--hidden", type=positive_int, help=f"LSTM units a direction (default: {defaults.hidden})")
+    network.add_argument("--layers", type=positive_int, help=f"stacked LSTM layers (default: {defaults.layers})")
+    network.add_argument("--dropout", type=float, help=f"dropout rate (default: {defaults.dropout})")
     network.add_argument("--decoder", choices=[d.value for d in Decoder],
                          help="crf trains learned transitions; greedy/viterbi (the default) decode a softmax model")
     network.add_argument("--min-bigram-count", type=positive_int,
                          help=f"bigrams seen fewer times in the training text are unknown "
-                              f"(default {defaults.min_bigram_count})")
+                              f"(default: {defaults.min_bigram_count})")
     network.add_argument("--bigram-unk", metavar="A|auto",
                          help="in training read a bigram seen c times as unknown with chance A / (A + c); auto: "
-                              "the A that makes unknown bigrams as common as in the dev text (default 0: off)")
+                              "the A that makes unknown bigrams as common as in the dev text (default: 0, off)")
     network.add_argument("--pos", action="store_true", default=None,
                          help="learn the training file's POS tags too (--format pos, or conll with UPOS): one "
                               "output per (BMES, POS) pair; segmenting sums over the POS tags")
     network.add_argument("--max-chars", type=positive_int,
                          help=f"training sentences are cut at punctuation into pieces this long "
-                              f"(default {defaults.max_chars})")
+                              f"(default: {defaults.max_chars})")
     network.add_argument("--batch-size", type=positive_int,
-                         help=f"training pieces a batch (default {defaults.batch_size})")
+                         help=f"training pieces a batch (default: {defaults.batch_size})")
 
 
 def add_train_parser(tasks) -> None:
@@ -190,12 +190,12 @@ def add_train_parser(tasks) -> None:
     segment.add_argument("--align-to", type=Path, metavar="WORDS",
                          help="a word list (one word a line) of the standard to learn: a training or dev word "
                               "missing from it that is made of listed words is split into them")
-    segment.add_argument("--epochs", type=positive_int, help=f"at most (default {SCRATCH['epochs']})")
-    segment.add_argument("--lr", type=positive_float, help=f"Adam's learning rate (default {SCRATCH['lr']:g})")
+    segment.add_argument("--epochs", type=positive_int, help=f"at most (default: {SCRATCH['epochs']})")
+    segment.add_argument("--lr", type=positive_float, help=f"Adam's learning rate (default: {SCRATCH['lr']:g})")
     segment.add_argument("--lr-decay", type=positive_float,
-                         help=f"learning-rate factor after each epoch (default {SCRATCH['lr_decay']:g})")
+                         help=f"learning-rate factor after each epoch (default: {SCRATCH['lr_decay']:g})")
     segment.add_argument("--patience", type=positive_int,
-                         help=f"stop after N epochs without a better dev F1 (default {SCRATCH['patience']})")
+                         help=f"stop after N epochs without a better dev F1 (default: {SCRATCH['patience']})")
     segment.add_argument("--seed", type=int, default=0, help="random seed")
     segment.add_argument("--device", default="cpu", help="cpu, cuda or auto (default cpu)")
     segment.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")

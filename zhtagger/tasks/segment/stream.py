@@ -127,19 +127,18 @@ def batched(lines: Iterable[str | None], size: int) -> Iterator[list[str]]:
         yield batch
 
 
-def segment_lines(lines: Iterable[str], segmenter, batch_size: int = 1000, workers: int = 1,
-                  model: str | os.PathLike | None = None, pos: bool = False) -> Iterator[list]:
+def segment_lines(lines: Iterable[str], segmenter, batch_size: int = 1000, workers: int = 1, pos: bool = False
+                  ) -> Iterator[list]:
     """The tokens of each line, in order (with ``pos``, (word, tag) pairs: ``pos_batch``). With ``workers > 1``,
-    batches go to that many processes, each with its own copy of ``model``, ``segmenter``'s user dictionary,
-    and one thread."""
+    batches go to that many processes, each with a copy of ``segmenter`` (pickled: a loaded model travels as its
+    name or path and the user's words, see :class:`~zhtagger.tasks.base.Predictor`) and one thread."""
     if workers == 1:
         for batch in batched(lines, batch_size):
             yield from tokens_of(segmenter, batch, pos)
         return
     context = multiprocessing.get_context("spawn")  # fork is unsafe once BLAS or torch has started its threads
     with one_thread_each(), main_script_hidden():
-        pool = context.Pool(workers, initializer=start_worker,
-                            initargs=(model, user_words(segmenter), sorted(getattr(segmenter, "lexicon_words", ()))))
+        pool = context.Pool(workers, initializer=start_worker, initargs=(segmenter,))
     with pool:
         pending: deque = deque()  # at most 2 batches a worker in flight: memory stays bounded (Pool.imap
         for batch in batched(lines, batch_size):  # would read the whole input ahead)
@@ -189,23 +188,13 @@ def main_script_hidden() -> Iterator[None]:
 _worker_segmenter = None
 
 
-def user_words(segmenter) -> list[tuple[str, int | None, str | None]]:
-    entries = segmenter.user_dict.entries.items() if segmenter is not None else ()
-    return [(word, entry.freq, entry.tag) for word, entry in entries]
-
-
-def start_worker(model, words: list[tuple[str, int | None, str | None]], lexicon_words: list[str] = ()) -> None:
+def start_worker(segmenter) -> None:
     global _worker_segmenter
     import signal
 
-    from zhtagger.tasks.segment.predictor import Segmenter
-
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it ends the workers quietly
-
-    _worker_segmenter = Segmenter.load(model)
-    _worker_segmenter.user_dict.add_words(words)
-    if lexicon_words:
-        _worker_segmenter.add_lexicon_words(lexicon_words)
+    _worker_segmenter = segmenter
+    segmenter.lcut("我")  # load the model now, not inside the first batch
 
 
 def segment_batch(lines: list[str], pos: bool = False) -> list[list]:
