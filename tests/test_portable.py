@@ -100,3 +100,26 @@ def test_a_segmenter_changed_after_loading_pickles_whole():
     assert copy.lcut_batch(TEXTS) == segmenter.lcut_batch(TEXTS)
     with pytest.raises(AttributeError, match="no attribute 'nothing'"):
         copy.nothing  # noqa: B018
+
+
+def test_dask_bag_and_dataframe_on_a_local_cluster_of_two_processes():
+    pytest.importorskip("distributed")
+    import dask.bag as db
+    import dask.dataframe as dd
+    import pandas as pd
+    from dask.distributed import Client, LocalCluster
+
+    segmenter = customised()
+    lines = TEXTS * 20 + [""]
+    expected = segmenter.lcut_batch(lines)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            Client(cluster):
+        bag = db.from_sequence(lines, npartitions=4)
+        assert bag.map_partitions(segmenter.lcut_batch).compute() == expected  # the README's recipe
+        frame = dd.from_pandas(pd.DataFrame({"text": lines}), npartitions=3)
+        words = frame["text"].map_partitions(lambda texts: pd.Series(segmenter.lcut_batch(texts.tolist()),
+                                                                     index=texts.index), meta=("text", object))
+        assert words.compute().tolist() == expected
+        with pytest.raises(ValueError, match="neither UTF-8 nor GBK"):  # our message, not a pickling error
+            bad = db.from_sequence(["我爱北京", b"\xff\xfe\xfa"], npartitions=1)
+            bad.map_partitions(segmenter.lcut_batch).compute()
