@@ -29,7 +29,8 @@ sys.path.insert(0, str(ROOT / "scripts"))
 from bench_speed import machine  # noqa: E402
 
 from zhtagger.core.config import TrainConfig  # noqa: E402
-from zhtagger.tasks.segment.adapt import FINE_TUNE, RawText  # noqa: E402
+from zhtagger.tasks.segment.adapt import RawText  # noqa: E402
+from zhtagger.tasks.segment.config import FINE_TUNE  # noqa: E402
 from zhtagger.tasks.segment.predictor import Segmenter  # noqa: E402
 from zhtagger.tasks.segment.train import train_segmenter  # noqa: E402
 from zhtagger.text.corpus import read_corpus  # noqa: E402

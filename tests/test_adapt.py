@@ -10,8 +10,8 @@ from conftest import make_sentences
 from zhtagger.cli import main
 from zhtagger.core.config import TrainConfig
 from zhtagger.modeldir import ModelDirError
-from zhtagger.tasks.segment.adapt import FINE_TUNE, grow_vocabularies, start_from, with_replay
-from zhtagger.tasks.segment.config import SegmenterConfig
+from zhtagger.tasks.segment.adapt import grow_vocabularies, start_from, with_replay
+from zhtagger.tasks.segment.config import FINE_TUNE, SegmenterConfig
 from zhtagger.tasks.segment.predictor import Segmenter
 from zhtagger.tasks.segment.train import train_segmenter
 from zhtagger.text.lexicon import BEGIN, END, INSIDE

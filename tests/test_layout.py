@@ -72,6 +72,14 @@ def test_segmenting_text_and_filling_blanks_load_no_optional_dependency():
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout == "[]\n"
 
 
+def test_the_command_line_segments_without_torch():
+    """Building every command's parser (help texts name training defaults) and cutting text load no torch."""
+    code = ("import sys\nfrom zhtagger.cli import main\nmain(['cut', '--text', '我爱北京天安门'])\n"
+            "print('torch' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.splitlines() == ["我 爱 北京 天安门", "False"]
+
+
 @pytest.mark.parametrize("path", modules(PACKAGE), ids=lambda p: str(p.relative_to(PACKAGE)))
 def test_modules_and_functions_stay_small(path):
     source = path.read_text(encoding="utf-8")

@@ -115,7 +115,7 @@ def dictionary_words(paths: list[Path]) -> list[str]:
 
 
 def add_adapt_options(adapt) -> None:
-    from zhtagger.tasks.segment.adapt import FINE_TUNE, REPLAY_RATIO, TEACHERS
+    from zhtagger.tasks.segment.config import FINE_TUNE, REPLAY_RATIO, TEACHERS
 
     adapt.add_argument("--init", metavar="MODEL",
                        help="start from this model (a shipped model's name, pku or ctb, or a model directory): its "
@@ -207,7 +207,8 @@ def run_train_segment(args: argparse.Namespace) -> int:
     from zhtagger.core.config import TrainConfig
     from zhtagger.modeldir import read_config
     from zhtagger.registry import resolve
-    from zhtagger.tasks.segment.adapt import FINE_TUNE, RawText
+    from zhtagger.tasks.segment.adapt import RawText
+    from zhtagger.tasks.segment.config import FINE_TUNE
     from zhtagger.tasks.segment.stream import check_inputs
     from zhtagger.tasks.segment.train import train_segmenter
     from zhtagger.text.align import align_corpora, describe_splits

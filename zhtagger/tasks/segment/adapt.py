@@ -18,7 +18,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from zhtagger.core.config import TrainConfig
+from zhtagger.tasks.segment.config import TEACHERS
 from zhtagger.tasks.segment.data import Encoded
 from zhtagger.tasks.segment.predictor import Segmenter
 from zhtagger.text.corpus import read_text_lines
@@ -28,12 +28,6 @@ from zhtagger.text.vocab import UNKNOWN_ID, Vocabulary
 
 logger = logging.getLogger(__name__)
 
-# Fine-tuning defaults, chosen on the medical-forum dev set (scripts/bench_domain.py, docs/domain.md): a lower
-# learning rate than training from scratch, few epochs, early stopping on dev.
-FINE_TUNE = TrainConfig(epochs=12, lr=3e-3, lr_decay=0.9, patience=3)
-# replayed characters an epoch per training character: on medical-forum text, 6 kept PKU test F1 within 0.4 of
-# the shipped model's (1: -1.8, 3: -0.9), for 0.5 less in-domain F1 than no replay
-REPLAY_RATIO = 6.0
 MIN_NEW_BIGRAM_COUNT = 2  # a bigram new to the model joins its vocabulary when the domain text has it this often
 
 
@@ -113,7 +107,6 @@ def with_replay(domain: Encoded, replay: Encoded, ratio: float
     return joined, rows
 
 
-TEACHERS = ("jieba", "self")  # who segments raw text for learning from it; jieba measured best (docs/domain.md)
 
 
 @dataclass

@@ -15,8 +15,8 @@ import torch
 from zhtagger.config import config_dict
 from zhtagger.core.config import TrainConfig
 from zhtagger.core.training import FitResult, fit
-from zhtagger.tasks.segment.adapt import REPLAY_RATIO, RawText
-from zhtagger.tasks.segment.config import SegmenterConfig
+from zhtagger.tasks.segment.adapt import RawText
+from zhtagger.tasks.segment.config import FINE_TUNE, REPLAY_RATIO, SegmenterConfig
 from zhtagger.tasks.segment.data import Encoded, encode_training, training_pieces
 from zhtagger.tasks.segment.network import SegmenterNet, build_net
 from zhtagger.tasks.segment.predictor import Segmenter
@@ -56,7 +56,7 @@ def train_segmenter(
     characters; ``lexicon_words`` join the lexicon channel; ``raw`` (a :class:`RawText` or raw-text files) is
     learnt from as ``raw_teacher`` segments it (``train`` may then be None), its new words added to the
     lexicon channel unless ``raw_words`` is False."""
-    from zhtagger.tasks.segment.adapt import FINE_TUNE, discovered_lexicon_words
+    from zhtagger.tasks.segment.adapt import discovered_lexicon_words
 
     base, corpus, raw = starting_point(train, config, format, init, raw, raw_teacher)
     config = base.config if base is not None else config or SegmenterConfig()
