@@ -107,8 +107,6 @@ def with_replay(domain: Encoded, replay: Encoded, ratio: float
     return joined, rows
 
 
-
-
 @dataclass
 class RawText:
     """Unsegmented lines to adapt with, whitespace removed, and what reading them found."""
