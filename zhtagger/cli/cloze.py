@@ -66,6 +66,7 @@ def add_train_parser(tasks) -> None:
 
 def run_train_cloze(args: argparse.Namespace) -> int:
     from zhtagger.core.config import TrainConfig
+    from zhtagger.core.distributed import is_main_process
     from zhtagger.tasks.cloze.config import ClozeConfig
     from zhtagger.tasks.cloze.train import as_sentences, selection_metric, train_cloze
 
@@ -80,6 +81,8 @@ def run_train_cloze(args: argparse.Namespace) -> int:
     print(f"{len(train):,} sentences read for training" + (f", {len(dev):,} for dev" if dev else
                                                            " (the last 5% held out for dev)"))
     _, result = train_cloze(train, dev, args.out, config, train_config)
+    if not is_main_process():  # one of several processes (torchrun): rank 0 reports
+        return 0
     names = {"acc1": "accuracy@1", "acc5": "accuracy@5", "mrr": "MRR", "five_way": "5-way choice"}
     for entry in result.history:
         scores = ", ".join(f"{name} {entry[key]:.4f}" for key, name in names.items() if key in entry)

@@ -205,6 +205,7 @@ def add_train_parser(tasks) -> None:
 
 def run_train_segment(args: argparse.Namespace) -> int:
     from zhtagger.core.config import TrainConfig
+    from zhtagger.core.distributed import is_main_process
     from zhtagger.modeldir import read_config
     from zhtagger.registry import resolve
     from zhtagger.tasks.segment.adapt import RawText
@@ -248,6 +249,8 @@ def run_train_segment(args: argparse.Namespace) -> int:
                                 cache_dir=args.cache_dir, init=args.init, replay=args.replay,
                                 replay_ratio=args.replay_ratio, lexicon_words=lexicon_words, raw=raw,
                                 raw_teacher=args.raw_teacher, raw_words=args.raw_words)
+    if not is_main_process():  # one of several processes (torchrun): rank 0 reports
+        return 0
     for entry in result.history:
         print(f"epoch {entry['epoch']}: train loss {entry['train_loss']:.4f}, dev F1 {entry['f1']:.4f}, "
               f"OOV recall {entry['oov_recall']:.4f} ({entry['elapsed_s']:.0f} s)")

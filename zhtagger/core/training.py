@@ -22,6 +22,7 @@ import torch
 from torch import Tensor, nn
 
 from zhtagger.core.config import Optimizer, TrainConfig
+from zhtagger.core.distributed import Group, agree, average_gradients, broadcast_weights, join, shard
 from zhtagger.core.model import length_mask
 from zhtagger.modeldir import MODEL_SUBDIR
 from zhtagger.optional import MissingDependency, require
@@ -101,14 +102,15 @@ def fit(
     """
     if evaluate is not None and select is None:
         raise ValueError("fit needs `select`, the metric to maximise, when it is given `evaluate`")
+    group = join(config.device)  # several processes (torchrun): see zhtagger.core.distributed
     torch.manual_seed(config.seed)
     generator = torch.Generator().manual_seed(config.seed)
     model.to(config.device)
-    optimizer_type = torch.optim.AdamW if config.optimizer is Optimizer.ADAMW else torch.optim.Adam
-    # the fused implementation is several times faster for large embedding tables (one pass over memory)
-    optimizer = optimizer_type(model.parameters(), lr=config.lr, weight_decay=config.weight_decay, fused=True)
-    scheduler = torch.optim.lr_scheduler.ExponentialLR(optimizer, gamma=config.lr_decay)
+    if group is not None:
+        broadcast_weights(model)
+    optimizer, scheduler = make_optimizer(model, config)
     out = Path(out_dir) if out_dir is not None else None
+    writes = out is not None and (group is None or group.is_main)  # history, checkpoints, models: rank 0's
     progress = Progress()
     if config.resume and out is not None and (out / CHECKPOINT_FILE).is_file():
         progress = resume(out / CHECKPOINT_FILE, model, optimizer, scheduler, generator)
@@ -116,37 +118,50 @@ def fit(
 
     def run_evaluation(train_loss: float) -> bool:
         """Record one history entry (saving a new best model); True when training should stop early."""
-        if not record(progress, model, train_loss, optimizer.param_groups[0]["lr"], evaluate, select):
-            progress.stale += evaluate is not None
-        elif out is not None and save_best is not None:
-            save_best(out / MODEL_SUBDIR)
-        return config.patience is not None and progress.stale >= config.patience
+        if group is None or group.is_main:
+            if not record(progress, model, train_loss, optimizer.param_groups[0]["lr"], evaluate, select):
+                progress.stale += evaluate is not None
+            elif writes and save_best is not None:
+                save_best(out / MODEL_SUBDIR)
+        return agree(config.patience is not None and progress.stale >= config.patience, group)
 
     stop = False
     while progress.epoch < config.epochs and not stop:
-        epoch_loss, stop = train_epoch(model, make_batches(generator), loss_fn, optimizer, config, progress,
-                                       run_evaluation)
+        batches = make_batches(generator)
+        epoch_loss, stop = train_epoch(model, batches if group is None else shard(list(batches), group), loss_fn,
+                                       optimizer, config, progress, run_evaluation, group)
         progress.epoch += 1
         scheduler.step()
         if not stop:
             stop = run_evaluation(epoch_loss)
-        if out is not None:
+        if writes:
             write_history(out, progress.history, select)
             save_checkpoint(out / CHECKPOINT_FILE, model, optimizer, scheduler, generator, progress)
     if progress.best_state is not None:
         model.load_state_dict(progress.best_state)
     model.eval()
-    if out is not None:
+    if writes:
         plot_curve(progress.history, out / CURVE_FILE, select)
     return FitResult(progress.history, progress.best, progress.train_seconds)
 
 
+def make_optimizer(model: nn.Module, config: TrainConfig):
+    """Adam or AdamW, and the per-epoch exponential learning-rate decay."""
+    optimizer_type = torch.optim.AdamW if config.optimizer is Optimizer.ADAMW else torch.optim.Adam
+    # the fused implementation is several times faster for large embedding tables (one pass over memory)
+    optimizer = optimizer_type(model.parameters(), lr=config.lr, weight_decay=config.weight_decay, fused=True)
+    return optimizer, torch.optim.lr_scheduler.ExponentialLR(optimizer, gamma=config.lr_decay)
+
+
 def train_epoch(model: nn.Module, batches: Iterable[Batch], loss_fn, optimizer, config: TrainConfig,
-                progress: Progress, run_evaluation: Callable[[float], bool]) -> tuple[float, bool]:
-    """One epoch of optimisation steps; returns the mean loss and whether an evaluation asked to stop."""
+                progress: Progress, run_evaluation: Callable[[float], bool], group: Group | None = None
+                ) -> tuple[float, bool]:
+    """One epoch of optimisation steps; returns the mean loss and whether an evaluation asked to stop. In a
+    process group, gradients are averaged over the processes before each step."""
     model.train()
     total, count, stop = 0.0, 0, False
-    bar = make_progress(batches, progress.epoch + 1, config.epochs, not config.quiet and sys.stderr.isatty())
+    show = not config.quiet and sys.stderr.isatty() and (group is None or group.is_main)
+    bar = make_progress(batches, progress.epoch + 1, config.epochs, show)
     tenth = max(1, len(batches) // 10) if isinstance(batches, Sized) else sys.maxsize
     started = time.perf_counter()
     for batch in bar:
@@ -154,6 +169,8 @@ def train_epoch(model: nn.Module, batches: Iterable[Batch], loss_fn, optimizer, 
         loss = loss_fn(model, batch)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
+        if group is not None:
+            average_gradients(model, group)
         if config.clip_norm is not None:
             nn.utils.clip_grad_norm_(model.parameters(), config.clip_norm)
         optimizer.step()
@@ -161,7 +178,7 @@ def train_epoch(model: nn.Module, batches: Iterable[Batch], loss_fn, optimizer, 
         total, count = total + loss.item(), count + 1
         if bar is not batches and count % 20 == 0:
             bar.set_postfix(loss=f"{total / count:.4f}")
-        elif bar is batches and count % tenth == 0:  # no bar (not a terminal): a log line every 10%
+        elif bar is batches and count % tenth == 0 and (group is None or group.is_main):  # no bar: a line a 10%
             logger.info("epoch %d/%d: %d%% of %d batches, train loss %.4f", progress.epoch + 1, config.epochs,
                         round(100 * count / len(batches)), len(batches), total / count)
         if config.eval_every and progress.step % config.eval_every == 0:
