@@ -48,7 +48,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for label, (launcher, threads, processes) in RUNS.items():
             out = Path(tmp) / f"run{processes}"
-            subprocess.run([*launcher, "--threads", str(threads), "train", "segment", "--train",
+            subprocess.run([*launcher, "train", "segment", "--threads", str(threads), "--train",
                             str(args.data / "ctb6/train.txt"), "--dev", str(args.data / "ctb6/dev.txt"), "--out",
                             str(out), "--epochs", str(args.epochs), "--patience", str(args.epochs), *SHAPE, "-q"],
                            check=True, stdout=subprocess.DEVNULL)
