@@ -32,10 +32,11 @@ def averaged(rank: int, port: int, out: str) -> None:
 
     join_group(rank, port)
     group = join("cpu")
-    model = torch.nn.Linear(3, 2)
+    model = torch.nn.Sequential(torch.nn.Embedding(5, 2), torch.nn.Linear(3, 2))
     for parameter in model.parameters():
         parameter.grad = torch.full_like(parameter, float(rank + 1))
-    model.bias.grad = None if rank == 1 else model.bias.grad  # unused in one process: counted as zero
+    model[0].weight.grad[rank + 1 :] = 0  # embedding rows used: 0 in rank 0; 0 and 1 in rank 1
+    model[1].bias.grad = None if rank == 1 else model[1].bias.grad  # unused in one process: counted as zero
     average_gradients(model, group)
     torch.save({name: p.grad for name, p in model.named_parameters()}, os.path.join(out, f"grad{rank}.pt"))
 
@@ -56,9 +57,10 @@ def spawn(function, *args) -> None:
 def test_gradients_are_averaged_over_the_processes(tmp_path):
     spawn(averaged, str(tmp_path))
     grads = [torch.load(tmp_path / f"grad{rank}.pt") for rank in range(WORLD)]
-    assert torch.equal(grads[0]["weight"], torch.full((2, 3), 1.5))
-    assert torch.equal(grads[1]["weight"], grads[0]["weight"])
-    assert torch.equal(grads[0]["bias"], torch.full((2,), 0.5))
+    for grad in grads:
+        assert torch.equal(grad["1.weight"], torch.full((2, 3), 1.5))
+        assert torch.equal(grad["1.bias"], torch.full((2,), 0.5))
+        assert grad["0.weight"].tolist() == [[1.5, 1.5], [1.0, 1.0], [0, 0], [0, 0], [0, 0]]
 
 
 def test_two_processes_train_one_model_that_loads_and_resumes(tmp_path):
