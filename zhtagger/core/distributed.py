@@ -64,33 +64,18 @@ def broadcast_weights(model: nn.Module) -> None:
 
 
 def average_gradients(model: nn.Module, group: Group) -> None:
-    """Each parameter's gradient replaced by its mean over the processes. An embedding table's gradient is
-    zero but in the rows a batch used (a few thousand of 80,000 bigrams), so only the rows some process used
-    are summed: a mask all-reduce, then one of those rows, 40 times less data than the whole table; the other
-    parameters go in one all-reduce together."""
+    """Each parameter's gradient replaced by its mean over the processes (one all-reduce for all of them)."""
     import torch.distributed as dist
 
-    tables = {id(module.weight) for module in model.modules() if isinstance(module, nn.Embedding)}
-    dense = []
-    for parameter in (p for p in model.parameters() if p.requires_grad):
+    parameters = [p for p in model.parameters() if p.requires_grad]
+    for parameter in parameters:
         if parameter.grad is None:  # unused in this process's batch: it still takes part in the sum
             parameter.grad = torch.zeros_like(parameter)
-        if id(parameter) in tables:
-            used = parameter.grad.ne(0).any(dim=1).to(torch.uint8)
-            dist.all_reduce(used, op=dist.ReduceOp.MAX)
-            rows = used.nonzero().squeeze(1)
-            summed = parameter.grad[rows].contiguous()
-            dist.all_reduce(summed)
-            parameter.grad[rows] = summed / group.size
-        else:
-            dense.append(parameter)
-    if not dense:
-        return
-    flat = torch.cat([parameter.grad.reshape(-1) for parameter in dense])
+    flat = torch.cat([parameter.grad.reshape(-1) for parameter in parameters])
     dist.all_reduce(flat)
     flat /= group.size
     offset = 0
-    for parameter in dense:
+    for parameter in parameters:
         count = parameter.grad.numel()
         parameter.grad.copy_(flat[offset : offset + count].view_as(parameter.grad))
         offset += count
