@@ -118,6 +118,18 @@ def test_save_then_load_predicts_identically(case, tmp_path):
     assert read_settings(tmp_path / "again") == read_settings(tmp_path / "saved")
 
 
+def test_a_loaded_model_pickles_as_where_it_came_from_and_a_trained_one_whole(case):
+    import pickle
+
+    for engine in ("numpy", "torch"):
+        loaded = zhtagger.load(case.run, engine=engine)
+        payload = pickle.dumps(loaded)
+        assert len(payload) < 2000, engine  # its directory and settings, not its weights
+        assert same(pickle.loads(payload).predict(case.inputs), loaded.predict(case.inputs))
+    trained = pickle.loads(pickle.dumps(case.model))  # trained here: no directory to come from
+    assert same(trained.predict(case.inputs), case.model.predict(case.inputs))
+
+
 def read_settings(path: Path) -> dict:
     config = json.loads((path / CONFIG_FILE).read_text())
     return {key: config[key] for key in ("task", "core", "settings", "train", "extra")}

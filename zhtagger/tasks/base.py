@@ -35,6 +35,7 @@ class Predictor(ABC):
 
     task: ClassVar[str]  # the name recorded in config.json
     carried: ClassVar[tuple[str, ...]] = ()  # state a pickled copy takes along; the rest comes from its source
+    caches: ClassVar[tuple[str, ...]] = ()  # attributes rebuilt on use: pickled as None
     record: dict  # how the model was trained: "train" (TrainConfig) and "extra", kept in config.json
     source: dict | None = None  # load's arguments, while the predictor is as loaded
 
@@ -50,7 +51,7 @@ class Predictor(ABC):
     def __getstate__(self) -> dict:
         state = self.__dict__
         if state.get("source") is None:
-            return dict(state)
+            return {**state, **dict.fromkeys(name for name in self.caches if name in state)}
         return {"source": state["source"], **{name: state[name] for name in self.carried if name in state}}
 
     def __getattr__(self, name: str):

@@ -46,6 +46,7 @@ class Cloze(Predictor):
     """A trained cloze model: ``fill(text, k)`` and ``rank(text, candidates)``."""
 
     task = TASK
+    caches = ("_tokenizer", "_not_answers")  # jieba's tokenizer holds a lock: made again where unpickled
 
     def __init__(self, net, config: ClozeConfig, words: Vocabulary, unknown_types: int = 1,
                  record: dict | None = None) -> None:
@@ -170,5 +171,6 @@ class Cloze(Predictor):
             net = LightClozeNet(TaggerConfig(**config["core"]), read_weights(path))
         words = Vocabulary.from_text(read_text_file(path, WORDS_FILE))
         check_vocabulary_size(path, WORDS_FILE, len(words), config["core"]["vocab_sizes"][0])
-        return cls(net, ClozeConfig(**config["settings"]), words, config["extra"].get("unknown_types", 1),
-                   cls.record_of(config))
+        cloze = cls(net, ClozeConfig(**config["settings"]), words, config["extra"].get("unknown_types", 1),
+                    cls.record_of(config))
+        return cloze.loaded_from(model, device=device, engine=engine)

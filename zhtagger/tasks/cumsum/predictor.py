@@ -76,4 +76,5 @@ class Cumsum(Predictor):
             net, _ = load_model(path, TASK, device)
         else:
             net = LightTagger(TaggerConfig(**config["core"]), read_weights(path))
-        return cls(net, CumsumConfig(**config["settings"]), cls.record_of(config))
+        return cls(net, CumsumConfig(**config["settings"]), cls.record_of(config)).loaded_from(
+            model, device=device, engine=engine)
