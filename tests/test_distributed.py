@@ -27,6 +27,12 @@ def join_group(rank: int, port: int) -> None:
     torch.set_num_threads(1)
 
 
+def leave_group() -> None:
+    from zhtagger.core.distributed import leave
+
+    leave()
+
+
 def averaged(rank: int, port: int, out: str) -> None:
     from zhtagger.core.distributed import average_gradients, join
 
@@ -39,6 +45,7 @@ def averaged(rank: int, port: int, out: str) -> None:
     model[1].bias.grad = None if rank == 1 else model[1].bias.grad  # unused in one process: counted as zero
     average_gradients(model, group)
     torch.save({name: p.grad for name, p in model.named_parameters()}, os.path.join(out, f"grad{rank}.pt"))
+    leave_group()
 
 
 def trained(rank: int, port: int, out: str, epochs: int, resume: bool) -> None:
@@ -48,6 +55,7 @@ def trained(rank: int, port: int, out: str, epochs: int, resume: bool) -> None:
                                         config, TrainConfig(epochs=epochs, lr=1e-2, quiet=True, resume=resume))
     torch.save({"weights": segmenter.net.state_dict(), "history": result.history},
                os.path.join(out, f"rank{rank}-epochs{epochs}.pt"))
+    leave_group()
 
 
 def spawn(function, *args) -> None:

@@ -95,4 +95,8 @@ def terminate(signum, frame) -> None:
 
 
 def run_train(args: argparse.Namespace) -> int:
-    return {"segment": segment.run_train_segment, "cloze": cloze.run_train_cloze}[args.task](args)
+    code = {"segment": segment.run_train_segment, "cloze": cloze.run_train_cloze}[args.task](args)
+    from zhtagger.core.distributed import leave
+
+    leave()  # one of several processes (torchrun): all leave the group together
+    return code
