@@ -77,8 +77,9 @@ def broadcast_weights(model: nn.Module) -> None:
 def average_gradients(model: nn.Module, group: Group) -> None:
     """Each parameter's gradient replaced by its mean over the processes, in two all-reduces: which rows of the
     embedding tables some process used (a table's gradient is zero elsewhere: a few thousand of 85,000 bigram
-    rows a step), then those rows and every other parameter's gradient, flattened together. A tenth of the data
-    of the whole gradient, and no more calls, so the fixed cost of a call is paid twice, not once a table."""
+    rows a step), then those rows and every other parameter's gradient, flattened together: far less data than
+    the whole gradient, in two calls whatever the number of tables (CTB6 on 2 processes: 84 s against 95 s for
+    one all-reduce of the whole gradient)."""
     import torch.distributed as dist
 
     tables = {id(module.weight) for module in model.modules() if isinstance(module, nn.Embedding)}
