@@ -89,7 +89,8 @@ def test_replacing_a_model_directory_keeps_a_complete_one_in_place(tmp_path):
 @pytest.mark.parametrize("workers", ["1", "2"])
 def test_sigterm_during_cut_leaves_no_output_and_no_temporaries(tmp_path, workers):
     source = tmp_path / "in.txt"
-    source.write_text("我们在北京天安门广场看升旗仪式，人民群众很高兴。\n" * 60_000, encoding="utf-8")
+    # seconds of work even for two workers, so the signal comes in the middle
+    source.write_text("我们在北京天安门广场看升旗仪式，人民群众很高兴。\n" * 240_000, encoding="utf-8")
     out = tmp_path / "out.txt"
     process = subprocess.Popen([sys.executable, "-m", "zhtagger", "cut", str(source), "-o", str(out), "-q",
                                 "--workers", workers], stderr=subprocess.PIPE, text=True)

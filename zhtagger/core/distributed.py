@@ -78,7 +78,7 @@ def average_gradients(model: nn.Module, group: Group) -> None:
     """Each parameter's gradient replaced by its mean over the processes, in two all-reduces: which rows of the
     embedding tables some process used (a table's gradient is zero elsewhere: a few thousand of 85,000 bigram
     rows a step), then those rows and every other parameter's gradient, flattened together: far less data than
-    the whole gradient, in two calls whatever the number of tables (CTB6 on 2 processes: 84 s against 95 s for
+    the whole gradient, in two calls whatever the number of tables (CTB6 on 2 processes: 84 s; 89-95 s with
     one all-reduce of the whole gradient)."""
     import torch.distributed as dist
 
