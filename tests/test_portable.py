@@ -123,3 +123,23 @@ def test_dask_bag_and_dataframe_on_a_local_cluster_of_two_processes():
         with pytest.raises(ValueError, match="neither UTF-8 nor GBK"):  # our message, not a pickling error
             bad = db.from_sequence(["我爱北京", b"\xff\xfe\xfa"], npartitions=1)
             bad.map_partitions(segmenter.lcut_batch).compute()
+
+
+def test_ray_data_map_batches_on_a_local_cluster():
+    ray = pytest.importorskip("ray")
+
+    segmenter = customised()
+    lines = TEXTS * 10 + [""]
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    try:
+        context = ray.data.DataContext.get_current()
+        context.execution_options.preserve_order = True  # Ray Data may reorder rows otherwise
+        dataset = ray.data.from_items([{"text": line} for line in lines])
+        rows = dataset.map_batches(lambda batch: {"words": segmenter.lcut_batch(list(batch["text"]))},
+                                   batch_size=8).take_all()  # the README's recipe
+        assert [list(row["words"]) for row in rows] == segmenter.lcut_batch(lines)
+        bad = ray.data.from_items([{"text": b"\xff\xfe\xfa"}])
+        with pytest.raises(Exception, match="neither UTF-8 nor GBK"):  # our message, in Ray's task error
+            bad.map_batches(lambda batch: {"words": segmenter.lcut_batch(list(batch["text"]))}).take_all()
+    finally:
+        ray.shutdown()
