@@ -90,3 +90,33 @@ def test_two_processes_train_one_model_that_loads_and_resumes(tmp_path):
     assert resumed["history"][-1]["f1"] == pytest.approx(straight["history"][-1]["f1"])
     for name, tensor in straight["weights"].items():
         assert torch.allclose(tensor, resumed["weights"][name], atol=1e-6), name
+
+
+def test_a_torchrun_training_killed_mid_run_resumes(tmp_path):
+    import json
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    for name, count, seed in (("train", 400, 1), ("dev", 40, 2)):
+        (tmp_path / f"{name}.txt").write_text("".join(" ".join(s) + "\n" for s in make_sentences(count, seed)),
+                                              encoding="utf-8")
+    run = tmp_path / "run"
+    command = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", str(WORLD), "--master_port",
+               str(free_port()), "-m", "zhtagger", "train", "segment", "--train", str(tmp_path / "train.txt"),
+               "--dev", str(tmp_path / "dev.txt"), "--out", str(run), "--epochs", "12", "--patience", "12",
+               "--hidden", "8", "--char-dim", "8", "--bigram-dim", "8", "--batch-size", "8", "-q"]
+    process = subprocess.Popen(command, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not (run / "checkpoint.pt").exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    os.killpg(process.pid, signal.SIGKILL)  # the launcher and both workers, in the middle of a later epoch
+    process.wait()
+    done = len(json.loads((run / "history.json").read_text())["history"])
+    assert 1 <= done < 12
+    resumed = subprocess.run([*command, "--resume"], capture_output=True, text=True, timeout=300)
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    history = json.loads((run / "history.json").read_text())["history"]
+    assert [entry["epoch"] for entry in history] == list(range(1, 13))
+    assert "".join(Segmenter.load(run).lcut("我喜欢北京")) == "我喜欢北京"
