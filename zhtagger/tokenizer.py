@@ -46,13 +46,12 @@ class Tokenizer:
         again where it is unpickled) and the user's words; the model loads there on first use."""
         segmenter = self._segmenter
         return {"model": self.model, "dictionary_path": self.dictionary_path,
-                "user_words": [] if segmenter is None else
-                [(word, entry.freq, entry.tag) for word, entry in segmenter.user_dict.entries.items()],
-                "lexicon_words": sorted(segmenter.lexicon_words) if segmenter is not None else []}
+                "user_dict": None if segmenter is None else segmenter.user_dict,
+                "lexicon_words": set() if segmenter is None else segmenter.lexicon_words}
 
     def __setstate__(self, state: dict) -> None:
         self.__init__(state["dictionary_path"], state["model"])
-        self._pending = state["user_words"], state["lexicon_words"]
+        self._pending = state["user_dict"], state["lexicon_words"]
 
     def initialize(self, dictionary: str | os.PathLike | None = None) -> None:
         """Load the model (and the main dictionary) now rather than on first use."""
@@ -61,8 +60,9 @@ class Tokenizer:
         with self._lock:
             if self._segmenter is None:
                 segmenter = Segmenter.load(self.model)
-                user_words, lexicon_words = self.__dict__.pop("_pending", ([], []))  # an unpickled copy's
-                segmenter.user_dict.add_words(user_words)
+                user_dict, lexicon_words = self.__dict__.pop("_pending", (None, ()))  # an unpickled copy's
+                if user_dict is not None:
+                    segmenter.user_dict = user_dict
                 segmenter.add_lexicon_words(lexicon_words)
                 self._segmenter = segmenter
                 self._apply_dictionary()

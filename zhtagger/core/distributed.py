@@ -29,6 +29,11 @@ class Group:
         return self.rank == 0
 
 
+def leads(group: Group | None) -> bool:
+    """Whether this process evaluates, reports and writes: rank 0, or the only process."""
+    return group is None or group.is_main
+
+
 def join(device: str) -> Group | None:
     """The process group this process was launched in (joined now if need be), or None for one process."""
     if int(os.environ.get("WORLD_SIZE", "1")) <= 1:

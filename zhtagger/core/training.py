@@ -22,7 +22,7 @@ import torch
 from torch import Tensor, nn
 
 from zhtagger.core.config import Optimizer, TrainConfig
-from zhtagger.core.distributed import Group, agree, average_gradients, broadcast_weights, join, shard
+from zhtagger.core.distributed import Group, agree, average_gradients, broadcast_weights, join, leads, shard
 from zhtagger.core.model import length_mask
 from zhtagger.modeldir import MODEL_SUBDIR
 from zhtagger.optional import MissingDependency, require
@@ -110,7 +110,7 @@ def fit(
         broadcast_weights(model)
     optimizer, scheduler = make_optimizer(model, config)
     out = Path(out_dir) if out_dir is not None else None
-    writes = out is not None and (group is None or group.is_main)  # history, checkpoints, models: rank 0's
+    writes = out is not None and leads(group)  # history, checkpoints, models: rank 0's
     progress = Progress()
     if config.resume and out is not None and (out / CHECKPOINT_FILE).is_file():
         progress = resume(out / CHECKPOINT_FILE, model, optimizer, scheduler, generator)
@@ -118,7 +118,7 @@ def fit(
 
     def run_evaluation(train_loss: float) -> bool:
         """Record one history entry (saving a new best model); True when training should stop early."""
-        if group is None or group.is_main:
+        if leads(group):
             if not record(progress, model, train_loss, optimizer.param_groups[0]["lr"], evaluate, select):
                 progress.stale += evaluate is not None
             elif writes and save_best is not None:
@@ -160,7 +160,7 @@ def train_epoch(model: nn.Module, batches: Iterable[Batch], loss_fn, optimizer, 
     process group, gradients are averaged over the processes before each step."""
     model.train()
     total, count, stop = 0.0, 0, False
-    show = not config.quiet and sys.stderr.isatty() and (group is None or group.is_main)
+    show = not config.quiet and sys.stderr.isatty() and leads(group)
     bar = make_progress(batches, progress.epoch + 1, config.epochs, show)
     tenth = max(1, len(batches) // 10) if isinstance(batches, Sized) else sys.maxsize
     started = time.perf_counter()
@@ -178,7 +178,7 @@ def train_epoch(model: nn.Module, batches: Iterable[Batch], loss_fn, optimizer, 
         total, count = total + loss.item(), count + 1
         if bar is not batches and count % 20 == 0:
             bar.set_postfix(loss=f"{total / count:.4f}")
-        elif bar is batches and count % tenth == 0 and (group is None or group.is_main):  # no bar: a line a 10%
+        elif bar is batches and count % tenth == 0 and leads(group):  # no bar: a line a 10%
             logger.info("epoch %d/%d: %d%% of %d batches, train loss %.4f", progress.epoch + 1, config.epochs,
                         round(100 * count / len(batches)), len(batches), total / count)
         if config.eval_every and progress.step % config.eval_every == 0:
