@@ -9,13 +9,15 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "zhtagger"
 TASKS = sorted(p.name for p in (PACKAGE / "tasks").iterdir() if (p / "__init__.py").is_file())
+SHARED = ("base", "inputs", "engine")  # tasks/*.py: what every task may use (the contract, inputs, engines)
 TASK_FILES = {"__init__.py", "config.py", "data.py", "network.py", "predictor.py", "train.py", "evaluate.py"}
 # modules that must work without torch: text processing, settings, model directories, the registry, the numpy
 # engine and every predictor (inference), the jieba-style API and the command line
 TORCH_FREE = ["zhtagger", "zhtagger.api", "zhtagger.cli", "zhtagger.config", "zhtagger.optional",
               "zhtagger.evaluation", "zhtagger.modeldir", "zhtagger.registry", "zhtagger.core.config",
               "zhtagger.tokenizer", "zhtagger.posseg", "zhtagger.text.dictionary",
-              "zhtagger.core.light", "zhtagger.tasks.base", "zhtagger.tasks.segment.stream",
+              "zhtagger.core.light", "zhtagger.tasks.base",
+              "zhtagger.tasks.inputs", "zhtagger.tasks.engine", "zhtagger.tasks.segment.stream",
               "zhtagger.tasks.segment.light", "zhtagger.tasks.cloze.light"] + [
     f"zhtagger.tasks.{task}.{name}" for task in TASKS for name in ("config", "predictor", "evaluate", "data")] + [
     f"zhtagger.text.{p.stem}" for p in (PACKAGE / "text").glob("*.py")]
@@ -56,7 +58,7 @@ def test_tasks_share_file_names_and_import_no_other_task(task):
     assert {p.name for p in folder.glob("*.py")} >= TASK_FILES
     for path in modules(folder):
         others = {name for name in under(imported(path), "zhtagger.tasks")
-                  if name.split(".")[2] not in (task, "base")}
+                  if name.split(".")[2] not in (task, *SHARED)}
         assert not others, f"{path.name} imports {others}"
         assert not under(imported(path), "zhtagger.cli", "zhtagger.api"), path
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import os
-from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -18,17 +17,16 @@ import numpy as np
 import torch
 from torch import nn
 
+from zhtagger.tasks.inputs import Encoded, grow_vocabularies  # noqa: F401 -- adapting's API
 from zhtagger.tasks.segment.config import TEACHERS
-from zhtagger.tasks.segment.data import Encoded
 from zhtagger.tasks.segment.predictor import Segmenter
 from zhtagger.text.corpus import read_text_lines
 from zhtagger.text.dictionary import jieba_dictionary
 from zhtagger.text.newwords import HAN_RUN, discover_words
-from zhtagger.text.vocab import UNKNOWN_ID, Vocabulary
 
 logger = logging.getLogger(__name__)
 
-MIN_NEW_BIGRAM_COUNT = 2  # a bigram new to the model joins its vocabulary when the domain text has it this often
+
 
 
 def start_from(init: str | os.PathLike | Segmenter) -> Segmenter:
@@ -44,46 +42,6 @@ def start_from(init: str | os.PathLike | Segmenter) -> Segmenter:
         segmenter.source = None  # trained from here on: no longer as loaded
     segmenter.net.float()
     return segmenter
-
-
-def grow_vocabularies(segmenter: Segmenter, char_counts: Counter, bigram_counts: Counter) -> dict[str, int]:
-    """Add the characters of ``char_counts`` and the bigrams of ``bigram_counts`` seen at least
-    MIN_NEW_BIGRAM_COUNT times that ``segmenter`` lacks to its vocabularies, most frequent first; returns how
-    many training characters it did not know, and how many characters and bigrams were added."""
-    unknown = sum(count for char, count in char_counts.items() if char not in segmenter.chars.index)
-    added = {"unknown_characters": unknown, "training_characters": sum(char_counts.values()),
-             "added_characters": grow(segmenter, 0, segmenter.chars,
-                                      sorted(char_counts, key=lambda c: (-char_counts[c], c))), "added_bigrams": 0}
-    if segmenter.config.bigram_dim:
-        new = sorted((b for b, n in bigram_counts.items() if n >= MIN_NEW_BIGRAM_COUNT),
-                     key=lambda b: (-bigram_counts[b], b))
-        added["added_bigrams"] = grow(segmenter, 1, segmenter.bigrams, new)
-    logger.info("%(added_characters)d characters and %(added_bigrams)d bigrams added to the vocabularies", added)
-    return added
-
-
-def grow(segmenter: Segmenter, channel: int, vocabulary: Vocabulary, tokens: list[str]) -> int:
-    """Add the ``tokens`` missing from ``vocabulary`` (the segmenter's channel ``channel``) to it and to the
-    network's embedding table, each new row a copy of the unknown token's; returns how many were added."""
-    new = [token for token in tokens if token not in vocabulary.index]
-    if not new:
-        return 0
-    grown = Vocabulary(vocabulary.tokens[2:] + new)
-    core = segmenter.net.core
-    old = core.embeddings[channel]
-    table = nn.Embedding(len(grown), old.embedding_dim, padding_idx=0)
-    with torch.no_grad():
-        table.weight[: old.num_embeddings] = old.weight
-        table.weight[old.num_embeddings :] = old.weight[UNKNOWN_ID]
-    core.embeddings[channel] = table
-    sizes = list(core.config.vocab_sizes)
-    sizes[channel] = len(grown)
-    core.config.vocab_sizes = tuple(sizes)
-    if channel == 0:
-        segmenter.chars = grown
-    else:
-        segmenter.bigrams = grown
-    return len(new)
 
 
 def with_replay(domain: Encoded, replay: Encoded, ratio: float

@@ -4,17 +4,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from enum import Enum
 
 from zhtagger.config import parse_enum, require_fraction, require_positive
 from zhtagger.core.config import TrainConfig
-
-
-class Decoder(str, Enum):
-    GREEDY = "greedy"  # the best tag per character, rules ignored
-    VITERBI = "viterbi"  # best legal BMES sequence under the softmax probabilities
-    CRF = "crf"  # learned transitions (trained with the CRF likelihood), rules enforced
-
+from zhtagger.tasks.engine import Decoder  # noqa: F401 -- a segmenter's setting
 
 LEXICONS = ("jieba", "train")
 

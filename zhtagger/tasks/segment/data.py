@@ -4,104 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from zhtagger.optional import require
+from zhtagger.tasks.inputs import Encoded, PredictionBatch, encode_texts  # noqa: F401 -- the segmenter's too
 from zhtagger.text.corpus import split_long
 from zhtagger.text.tags import joint_tags, words_to_tags
-from zhtagger.text.vocab import UNKNOWN_ID
-
-if TYPE_CHECKING:
-    import torch
-
-    from zhtagger.core.training import Batch
-
-
-@dataclass
-class Encoded:
-    """Many sentences as flat arrays: ``ids`` (N_chars, K) input channels, ``tags`` (N_chars,), and
-    ``offsets`` (N_sentences + 1,) where sentence i spans ``offsets[i]:offsets[i + 1]``; optionally
-    ``allowed`` (N_chars, 4) bool, the tags each character may take when decoding; for training,
-    ``unknown`` (N_chars,) float, the chance that a character's bigram (channel 1) is read as unknown in an
-    epoch (see SegmenterConfig.bigram_unk)."""
-
-    ids: np.ndarray
-    tags: np.ndarray
-    offsets: np.ndarray
-    allowed: np.ndarray | None = None
-    unknown: np.ndarray | None = None
-
-    def __len__(self) -> int:
-        return len(self.offsets) - 1
-
-    def lengths(self) -> np.ndarray:
-        return np.diff(self.offsets)
-
-    def padded(self, array: np.ndarray, rows: np.ndarray, fill) -> np.ndarray:
-        """``array`` (N_chars, ...) gathered for the given sentences and padded: (B, T, ...)."""
-        lengths = self.lengths()[rows]
-        steps = int(lengths.max())
-        positions = self.offsets[rows][:, None] + np.arange(steps)[None, :]  # (B, T)
-        valid = np.arange(steps)[None, :] < lengths[:, None]
-        gathered = array[np.where(valid, positions, 0)]
-        return np.where(valid.reshape(valid.shape + (1,) * (array.ndim - 1)), gathered, fill)
-
-    def batch(self, rows: np.ndarray, ids: np.ndarray | None = None) -> Batch:
-        """Padded training batch of the given sentences: inputs (B, T, K) (from ``ids`` when given, else
-        ``self.ids``), targets (B, T), lengths (B,). Training only: torch is imported here, not by predicting."""
-        import torch
-
-        from zhtagger.core.training import Batch
-
-        ids = self.ids if ids is None else ids
-        inputs, targets = self.padded(ids, rows, 0), self.padded(self.tags, rows, 0)  # (B, T, K), (B, T)
-        return Batch(torch.from_numpy(inputs), torch.from_numpy(targets), torch.from_numpy(self.lengths()[rows]))
-
-    def batches(self, batch_size: int, generator: torch.Generator, rows: np.ndarray | None = None) -> list[Batch]:
-        """One shuffled epoch of training batches of similar lengths (see :func:`length_bucketed`) of the given
-        sentences (default: all), with bigrams read as unknown at random when ``unknown`` is set."""
-        import torch
-
-        from zhtagger.core.training import length_bucketed
-
-        ids = self.ids
-        if self.unknown is not None:
-            draws = torch.rand(len(self.unknown), generator=generator, dtype=torch.float64).numpy()
-            ids = ids.copy()
-            ids[draws < self.unknown, 1] = UNKNOWN_ID
-        rows = np.arange(len(self)) if rows is None else rows
-        chosen = length_bucketed(self.lengths()[rows], batch_size, generator)
-        return [self.batch(rows[batch], ids) for batch in chosen]
-
-    def prediction_batches(self, batch_chars: int) -> Iterator[PredictionBatch]:
-        """Batches covering every non-empty sentence, longest first, each holding about ``batch_chars`` padded
-        characters."""
-        lengths = self.lengths()
-        order = np.argsort(-lengths, kind="stable")
-        order = order[lengths[order] > 0]
-        start = 0
-        while start < len(order):
-            size = max(1, batch_chars // int(lengths[order[start]]))
-            rows = order[start : start + size]
-            allowed = None if self.allowed is None else self.padded(self.allowed, rows, True)
-            yield PredictionBatch(rows, self.padded(self.ids, rows, 0), lengths[rows], allowed)
-            start += size
-
-
-@dataclass
-class PredictionBatch:
-    """Sentences to tag, as numpy arrays: the network gets ``inputs`` and ``lengths`` as tensors, the decoder
-    ``lengths`` and ``allowed`` as they are."""
-
-    rows: np.ndarray  # (B,) sentence numbers in the Encoded
-    inputs: np.ndarray  # (B, T, K) input ids, 0 at padding
-    lengths: np.ndarray  # (B,)
-    allowed: np.ndarray | None  # (B, T, 4) bool, the tags each character may take
 
 
 def training_pieces(sentences: list[list[str]], pos: list[list[str]] | None, max_chars: int

@@ -8,34 +8,16 @@ from collections.abc import Mapping
 import numpy as np
 
 from zhtagger.core.config import TaggerConfig
-from zhtagger.core.light import LightTagger, strip_prefix, viterbi
-from zhtagger.tasks.segment.config import Decoder
+from zhtagger.core.light import viterbi
+from zhtagger.tasks.engine import CrfTables, Decoder, LightTagNet
 from zhtagger.text.tags import IMPOSSIBLE, RULES, TAGS, bmes_viterbi
 
-CrfTables = tuple[np.ndarray, np.ndarray, np.ndarray]  # transitions (C, C), start (C,), end (C,), rules added
 
-
-class LightSegmenterNet:
+class LightSegmenterNet(LightTagNet):
     """:class:`~zhtagger.tasks.segment.network.SegmenterNet` for inference, in numpy (float32)."""
 
     def __init__(self, core_config: TaggerConfig, weights: Mapping[str, np.ndarray]) -> None:
-        self.config = core_config
-        self.arrays = dict(weights)
-        self.core = LightTagger(core_config, strip_prefix(weights, "core."))
-        crf = strip_prefix(weights, "crf.")
-        rules = [np.where(np.array(table), 0.0, IMPOSSIBLE).astype(np.float32) for table in RULES]
-        self.crf = (tuple(crf[name].astype(np.float32) + rule for name, rule in
-                          zip(("transitions", "start", "end"), rules, strict=True)) if crf else None)
-
-    def logits(self, inputs: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-        """Input ids (B, T, K), lengths (B,) -> the core's outputs (B, T, 4 * n_pos)."""
-        return self.core(inputs, lengths)
-
-    def crf_tables(self) -> CrfTables | None:
-        return self.crf
-
-    def weights(self) -> dict[str, np.ndarray]:
-        return self.arrays
+        super().__init__(core_config, weights, RULES)
 
 
 def joint_log_probs(logits: np.ndarray, n_pos: int) -> np.ndarray:

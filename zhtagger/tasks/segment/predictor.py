@@ -20,10 +20,11 @@ from zhtagger.modeldir import (
 )
 from zhtagger.registry import resolve
 from zhtagger.tasks.base import Predictor
-from zhtagger.tasks.segment.config import Decoder, SegmenterConfig
-from zhtagger.tasks.segment.data import Encoded
+from zhtagger.tasks.engine import Decoder, choose_engine, inference_dtype
+from zhtagger.tasks.segment.config import SegmenterConfig
+from zhtagger.tasks.segment.data import Encoded, encode_texts
 from zhtagger.tasks.segment.light import LightSegmenterNet, decode, joint_log_probs, logsumexp
-from zhtagger.text.corpus import Corpus, normalize
+from zhtagger.text.corpus import Corpus
 from zhtagger.text.spans import (
     LONGEST_RUN,
     Kind,
@@ -35,7 +36,7 @@ from zhtagger.text.spans import (
 )
 from zhtagger.text.tags import texts_to_words
 from zhtagger.text.userdict import UserDictionary
-from zhtagger.text.vocab import Vocabulary, bigram_codes, char_codes
+from zhtagger.text.vocab import Vocabulary
 
 TASK = "segment"
 CHARS_FILE, BIGRAMS_FILE, WORDS_FILE = "chars.txt", "bigrams.txt", "train_words.txt"
@@ -97,17 +98,8 @@ class Segmenter(Predictor):
 
     def encode(self, texts: Sequence[str], tags: Sequence[Sequence[int]] | None = None) -> Encoded:
         """Sentences -> flat input ids (normalised characters, bigrams, lexicon features) and tags."""
-        lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
-        offsets = np.concatenate([[0], np.cumsum(lengths)])
-        codes = char_codes(normalize("".join(texts)))  # normalising is character by character
-        channels = [self.chars.code_ids(codes)]
-        if self.config.bigram_dim:
-            channels.append(self.bigrams.code_ids(bigram_codes(codes, offsets)))
-        if self.config.lexicon_dim:  # dictionary words are matched in the original text
-            channels.append(self.lexicon().features_of_codes(char_codes("".join(texts)), offsets))
-        flat_tags = (np.fromiter((t for row in tags for t in row), dtype=np.int64, count=int(offsets[-1]))
-                     if tags is not None else np.zeros(int(offsets[-1]), dtype=np.int64))
-        return Encoded(np.stack(channels, axis=1), flat_tags, offsets)
+        return encode_texts(texts, self.chars, self.bigrams if self.config.bigram_dim else None,
+                            self.lexicon() if self.config.lexicon_dim else None, tags)
 
     def predict_tags(self, encoded: Encoded, decoder: Decoder | str | None = None,
                      batch_chars: int = 20_000) -> np.ndarray:
@@ -343,29 +335,5 @@ def load_torch_net(path: Path, device: str, precision: str):
 
     net, _ = load_model(path, TASK, device, build)
     return net.to(inference_dtype(precision, device))
-
-
-def choose_engine(engine: str, device: str, precision: str) -> str:
-    """``engine`` itself, or for "auto": numpy (no torch imported, float32) on the CPU unless bfloat16 is asked
-    for; torch for a GPU or bfloat16."""
-    if engine not in ("auto", "numpy", "torch"):
-        raise ValueError(f"engine must be auto, numpy or torch; got {engine!r}")
-    if precision not in ("auto", "float32", "bfloat16"):
-        raise ValueError(f"precision must be auto, float32 or bfloat16; got {precision!r}")
-    if engine == "numpy" and (str(device) != "cpu" or precision not in ("auto", "float32")):
-        raise ValueError("the numpy engine runs on the CPU in float32; use engine='torch' for other settings")
-    if engine != "auto":
-        return engine
-    return "torch" if str(device) != "cpu" or precision == "bfloat16" else "numpy"
-
-
-def inference_dtype(precision: str, device: str):
-    """The torch dtype of a precision :func:`choose_engine` has accepted."""
-    import torch
-
-    if precision == "auto":
-        native = str(device).startswith("cpu") and torch.ops.mkldnn._is_mkldnn_bf16_supported()
-        return torch.bfloat16 if native else torch.float32
-    return getattr(torch, precision)
 
 

@@ -15,9 +15,10 @@ import torch
 from zhtagger.config import config_dict
 from zhtagger.core.config import TrainConfig
 from zhtagger.core.training import FitResult, fit
+from zhtagger.tasks.inputs import Encoded, grow_vocabularies, pretrain_embeddings
 from zhtagger.tasks.segment.adapt import RawText
 from zhtagger.tasks.segment.config import FINE_TUNE, REPLAY_RATIO, SegmenterConfig
-from zhtagger.tasks.segment.data import Encoded, encode_training, training_pieces
+from zhtagger.tasks.segment.data import encode_training, training_pieces
 from zhtagger.tasks.segment.network import SegmenterNet, build_net
 from zhtagger.tasks.segment.predictor import Segmenter
 from zhtagger.text.corpus import Corpus, Format, as_corpus, hold_out, normalize, read_text_lines
@@ -137,8 +138,6 @@ def segmenter_to_train(base: Segmenter | None, config: SegmenterConfig, sentence
     """The segmenter training starts from: ``base`` with the training text's new characters and bigrams added
     (fine-tuning: it keeps the embeddings it was pretrained with), or a new one whose vocabularies and
     pretrained embeddings come from the training and pretraining text; the bigram counts; what was added."""
-    from zhtagger.tasks.segment.adapt import grow_vocabularies
-
     if base is not None:
         bigram_counts = Counter(pair for text in texts for pair in bigrams(normalize(text)))
         grown = grow_vocabularies(base, Counter(normalize("".join(texts))), bigram_counts)
@@ -255,15 +254,3 @@ def matching_unk_alpha(seen: np.ndarray, target: float) -> float:
         middle = (low + high) / 2
         low, high = (low, middle) if rate(middle) >= target else (middle, high)
     return high
-
-
-def pretrain_embeddings(segmenter: Segmenter, texts: list[str], seed: int) -> None:
-    """Skip-gram character and bigram vectors from ``texts`` into the network's embedding tables."""
-    from zhtagger.core.pretrain import initialise
-
-    tables = segmenter.net.core.embeddings
-    streams = [segmenter.chars.ids(normalize(text)) for text in texts]
-    logger.info("pretrained %d character vectors", initialise(tables[0], streams, seed))
-    if segmenter.config.bigram_dim:
-        streams = [segmenter.bigrams.ids(bigrams(normalize(text))) for text in texts]
-        logger.info("pretrained %d bigram vectors", initialise(tables[1], streams, seed))
