@@ -26,7 +26,8 @@ from zhtagger.atomic import write_text_atomically
 from zhtagger.config import config_dict
 from zhtagger.tasks.segment.predictor import Segmenter
 from zhtagger.tasks.segment.train import train_segmenter
-from zhtagger.text.corpus import Corpus, read_corpus, read_text_lines
+from zhtagger.text.corpus import Corpus, pos_words_of_line, read_corpus, read_text_lines
+from zhtagger.text.peoples_daily import split_by_document as documents_split
 from zhtagger.text.scoring import read_word_list, score
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,20 +39,12 @@ EPOCHS = 15
 
 def split_by_document(data: Path) -> tuple[Corpus, Corpus, Corpus]:
     """(train, dev, test): the last 5% of the documents for test, the 5% before for dev."""
-    corpus = read_corpus(data / CORPUS, "pos")
-    ids = [line.split(maxsplit=1)[0].rsplit("-", 1)[0] for line in read_text_lines(data / CORPUS) if line.strip()]
-    if len(ids) != len(corpus.sentences):
-        raise SystemExit(f"{CORPUS}: {len(ids)} paragraph ids for {len(corpus.sentences)} sentences")
-    documents = list(dict.fromkeys(ids))
-    share = len(documents) // 20
-    part = {doc: "train" for doc in documents[: -2 * share]}
-    part.update({doc: "dev" for doc in documents[-2 * share : -share]})
-    part.update({doc: "test" for doc in documents[-share:]})
-    splits = {name: Corpus([], pos=[]) for name in ("train", "dev", "test")}
-    for doc, words, tags in zip(ids, corpus.sentences, corpus.pos, strict=True):
-        splits[part[doc]].sentences.append(words)
-        splits[part[doc]].pos.append(tags)
-    return splits["train"], splits["dev"], splits["test"]
+    parts = documents_split(read_text_lines(data / CORPUS))
+    splits = []
+    for name in ("train", "dev", "test"):
+        rows = [pos_words_of_line(line, f"{CORPUS} ({name}), paragraph {k}") for k, line in enumerate(parts[name], 1)]
+        splits.append(Corpus([words for words, _ in rows], pos=[tags for _, tags in rows]))
+    return splits[0], splits[1], splits[2]
 
 
 def pos_scores(model: Segmenter, gold: Corpus) -> dict:

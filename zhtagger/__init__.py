@@ -3,6 +3,8 @@
     >>> import zhtagger
     >>> zhtagger.lcut("我爱北京天安门")  # the shipped PKU model, loaded on first use
     ['我', '爱', '北京', '天安门']
+    >>> zhtagger.ner("江泽民在北京会见了联合国秘书长")  # (entity, type, start, end)
+    [('江泽民', 'PER', 0, 3), ('北京', 'LOC', 4, 6), ('联合国', 'ORG', 9, 12)]
     >>> zhtagger.load("cloze").fill("我今天不舒服，我打算____一天。")  # any model, by name or directory
 
 Layers (see docs/architecture.md): ``core`` (torch, knows no text) <- ``text`` (no torch) <- ``tasks`` (one
@@ -30,6 +32,11 @@ _LAZY = {
     "Segmenter": "zhtagger.tasks.segment.predictor",
     "SegmenterConfig": "zhtagger.tasks.segment.config",
     "train_segmenter": "zhtagger.tasks.segment.train",
+    "ner": "zhtagger.entities",
+    "ner_batch": "zhtagger.entities",
+    "Tagger": "zhtagger.tasks.tag.predictor",
+    "TaggingConfig": "zhtagger.tasks.tag.config",
+    "train_tagger": "zhtagger.tasks.tag.train",
     "Cloze": "zhtagger.tasks.cloze.predictor",
     "ClozeConfig": "zhtagger.tasks.cloze.config",
     "train_cloze": "zhtagger.tasks.cloze.train",

@@ -10,12 +10,14 @@ from pathlib import Path
 from zhtagger.modeldir import ModelDirError, model_dir_of, read_config
 
 MODELS_DIR = Path(__file__).resolve().parent / "models"
-SHIPPED = {"pku": "segment", "pku-fast": "segment", "pku-pos": "segment", "ctb": "segment", "cloze": "cloze"}  # -> task
-DEFAULTS = {"segment": "pku", "cloze": "cloze"}  # what a task loads when no model is named
+SHIPPED = {"pku": "segment", "pku-fast": "segment", "pku-pos": "segment", "ctb": "segment", "cloze": "cloze",
+           "ner": "tag"}  # -> task
+DEFAULTS = {"segment": "pku", "cloze": "cloze", "tag": "ner"}  # what a task loads when no model is named
 PREDICTORS = {  # task -> (module, class) of its trained model
     "segment": ("zhtagger.tasks.segment.predictor", "Segmenter"),
     "cloze": ("zhtagger.tasks.cloze.predictor", "Cloze"),
     "cumsum": ("zhtagger.tasks.cumsum.predictor", "Cumsum"),
+    "tag": ("zhtagger.tasks.tag.predictor", "Tagger"),
 }
 
 
@@ -56,6 +58,7 @@ def predictor_class(task: str) -> type:
 
 def load(model: str | os.PathLike, **options):
     """The trained model at a path or of a shipped name, as the predictor of the task its config.json records
-    (a :class:`~zhtagger.Segmenter`, :class:`~zhtagger.Cloze` or :class:`~zhtagger.Cumsum`)."""
+    (a :class:`~zhtagger.Segmenter`, :class:`~zhtagger.Tagger`, :class:`~zhtagger.Cloze` or
+    :class:`~zhtagger.Cumsum`)."""
     path = resolve(model)
     return predictor_class(read_config(path)["task"]).load(path, **options)

@@ -10,7 +10,7 @@ import signal
 import sys
 import threading
 
-from zhtagger.cli import cloze, cumsum, segment
+from zhtagger.cli import cloze, cumsum, segment, tag
 from zhtagger.cli.options import EXIT_USAGE, Parser, positive_int
 from zhtagger.optional import OPTIONAL, MissingDependency, missing
 
@@ -21,17 +21,23 @@ def build_parser() -> argparse.ArgumentParser:
     from zhtagger import __version__
 
     parser = Parser(prog="zhtagger", description="Chinese word segmentation and sequence tagging: segment text "
-                    "(cut), fill blanks (cloze), train and evaluate models, and the cumsum BiLSTM check.")
+                    "(cut), find named entities (ner), fill blanks (cloze), train and evaluate models, and the "
+                    "cumsum BiLSTM check.")
     parser.add_argument("--version", action="version", version=f"zhtagger {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details to stderr")
     commands = parser.add_subparsers(dest="command", required=True)
     segment.add_cut_parser(commands)
+    tag.add_ner_parser(commands)
     cloze.add_parser(commands)
     train = commands.add_parser("train", help="train a model on your corpus")
-    tasks = train.add_subparsers(dest="task", required=True, metavar="{segment,cloze}")
+    tasks = train.add_subparsers(dest="task", required=True, metavar="{segment,tag,cloze}")
     cloze.add_train_parser(tasks)
     segment.add_train_parser(tasks)
-    segment.add_eval_parser(commands)
+    tag.add_train_parser(tasks)
+    evaluate = commands.add_parser("eval", help="score a trained model on gold data")
+    eval_tasks = evaluate.add_subparsers(dest="task", required=True, metavar="{segment,tag}")
+    segment.add_eval_parser(eval_tasks)
+    tag.add_eval_parser(eval_tasks)
     segment.add_score_parser(commands)
     cumsum.add_parser(commands)
     for command in leaf_parsers(parser):
@@ -59,8 +65,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
     if args.command in ("train", "cumsum") and not getattr(args, "quiet", False):
         logging.getLogger("zhtagger.core.training").setLevel(logging.INFO)  # progress lines without a terminal
-    handlers = {"cut": segment.run_cut, "cloze": cloze.run_cloze, "cumsum": cumsum.run_cumsum, "train": run_train,
-                "eval": segment.run_eval, "score": segment.run_score}
+    handlers = {"cut": segment.run_cut, "ner": tag.run_ner, "cloze": cloze.run_cloze, "cumsum": cumsum.run_cumsum,
+                "train": run_train, "eval": run_eval, "score": segment.run_score}
     try:
         return handlers[args.command](args)
     except BrokenPipeError:  # the reader went away (| head): stop quietly, as Unix tools do
@@ -95,8 +101,13 @@ def terminate(signum, frame) -> None:
 
 
 def run_train(args: argparse.Namespace) -> int:
-    code = {"segment": segment.run_train_segment, "cloze": cloze.run_train_cloze}[args.task](args)
+    trainers = {"segment": segment.run_train_segment, "tag": tag.run_train_tag, "cloze": cloze.run_train_cloze}
+    code = trainers[args.task](args)
     from zhtagger.core.distributed import leave
 
     leave()  # one of several processes (torchrun): all leave the group together
     return code
+
+
+def run_eval(args: argparse.Namespace) -> int:
+    return {"segment": segment.run_eval, "tag": tag.run_eval_tag}[args.task](args)

@@ -260,9 +260,7 @@ def run_train_segment(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_eval_parser(commands) -> None:
-    evaluate = commands.add_parser("eval", help="score a trained model on gold data")
-    tasks = evaluate.add_subparsers(dest="task", required=True, metavar="{segment}")
+def add_eval_parser(tasks) -> None:
     segment = tasks.add_parser("segment", help="segment a gold file's text and print the SIGHAN scores")
     segment.add_argument("--model", required=True,
                          help="a shipped model's name, a model directory or a training run's directory")
