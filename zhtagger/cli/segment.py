@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from zhtagger.cli.options import positive_float, positive_int
+from zhtagger.cli.streams import add_input_options, check_input_options, input_lines, interactive, output
 from zhtagger.tasks.segment.config import Decoder, SegmenterConfig
 from zhtagger.text.corpus import Format
 
@@ -16,9 +16,7 @@ def add_cut_parser(commands) -> None:
         "cut", help="segment text with a shipped or trained model",
         description="Segment text: one output line per input line, words separated by DELIM. Reads the FILEs "
                     "(or standard input) and writes standard output (or OUT, atomically).")
-    cut.add_argument("files", type=Path, nargs="*", metavar="FILE", help="input files (default: standard input)")
-    cut.add_argument("--text", help="segment this text instead of files")
-    cut.add_argument("-o", "--output", type=Path, metavar="OUT", help="write here (written whole, or not at all)")
+    add_input_options(cut, "segment")
     cut.add_argument("-d", "--delimiter", default=" ", metavar="DELIM", help="between words (default: a space)")
     cut.add_argument("-u", "--userdict", type=Path, action="append", default=[], metavar="USERDICT",
                      help="jieba-format user dictionary (word [freq] [tag] a line); may be repeated")
@@ -31,30 +29,16 @@ def add_cut_parser(commands) -> None:
     cut.add_argument("-p", "--pos", nargs="?", const="_", default=None, metavar="DELIM",
                      help="part-of-speech tags too, as word_tag (or word DELIM tag), from a model that learnt "
                           "them, as jieba's -p")
-    cut.add_argument("--batch-size", type=positive_int, default=1000, metavar="N", help="lines segmented together")
     cut.add_argument("--workers", type=positive_int, default=1, metavar="N", help="worker processes (one thread each)")
-    cut.add_argument("--encoding", default="utf-8", help="input encoding (default utf-8); output is always UTF-8")
-    cut.add_argument("--errors", default="strict", choices=["strict", "replace", "ignore", "surrogateescape"],
-                     help="what to do with undecodable input (default: stop with an error)")
-    cut.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
 
 def run_cut(args: argparse.Namespace) -> int:
-    import codecs
-    import contextlib
     from collections import deque
 
-    from zhtagger.atomic import open_atomically
     from zhtagger.tasks.segment.predictor import Segmenter
-    from zhtagger.tasks.segment.stream import PAUSE, check_inputs, format_tokens, read_lines, segment_lines
+    from zhtagger.tasks.segment.stream import format_tokens, segment_lines
 
-    if args.text is not None and args.files:
-        raise ValueError("give either --text or input files, not both")
-    try:
-        codecs.lookup(args.encoding)
-    except LookupError:
-        raise ValueError(f"unknown encoding {args.encoding!r}") from None
-    check_inputs(args.files + args.userdict + args.lexicon_dict)
+    check_input_options(args, args.userdict + args.lexicon_dict)
     pos = args.pos is not None
     model = args.model or ("pku-pos" if pos else None)
     segmenter = Segmenter.load(model)  # also checks the model and dictionaries before any output
@@ -72,20 +56,11 @@ def run_cut(args: argparse.Namespace) -> int:
         print(line_of(segmenter.pos_batch([args.text])[0] if pos else segmenter.lcut(args.text)))
         return 0
     endings: deque[str] = deque()  # of the lines read and not yet written: each output line keeps its input's
-
-    def texts():
-        for line in read_lines(args.files, args.encoding, args.errors, progress=bool(args.files) and not args.quiet):
-            if line is not PAUSE:
-                endings.append(line[1])
-            yield line if line is PAUSE else line[0]
-
-    tokens = segment_lines(texts(), segmenter, args.batch_size, args.workers, pos)
-    if not args.output:  # surrogates from --errors surrogateescape go back out as the bytes they came from
-        sys.stdout.reconfigure(errors=args.errors if args.errors == "surrogateescape" else "strict")
-    with open_atomically(args.output, args.errors) if args.output else contextlib.nullcontext(sys.stdout) as out:
+    tokens = segment_lines(input_lines(args, endings), segmenter, args.batch_size, args.workers, pos)
+    with output(args) as out:
         for line in tokens:
             out.write(line_of(line) + endings.popleft())
-            if not args.files and not args.output:
+            if interactive(args):
                 out.flush()  # answer an interactive line at once
     return 0
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
 from zhtagger.cli.options import comma_ints, positive_float, positive_int
+from zhtagger.cli.streams import add_input_options, check_input_options, input_lines, interactive, output
 from zhtagger.tasks.engine import Decoder
 from zhtagger.text.schemes import Scheme
 from zhtagger.text.tagdata import TagFormat
@@ -21,20 +21,13 @@ def add_ner_parser(commands) -> None:
         description="Find named entities: for each input line, one output line (json, inline) or one block of "
                     "character lines (conll). Reads the FILEs (or standard input) and writes standard output "
                     "(or OUT, atomically).")
-    ner.add_argument("files", type=Path, nargs="*", metavar="FILE", help="input files (default: standard input)")
-    ner.add_argument("--text", help="tag this text instead of files")
-    ner.add_argument("-o", "--output", type=Path, metavar="OUT", help="write here (written whole, or not at all)")
+    add_input_options(ner, "tag")
     ner.add_argument("-m", "--model", default=None, metavar="MODEL",
                      help="the shipped model's name (ner, the default) or a tagger's model directory")
     ner.add_argument("--format", choices=OUTPUTS, default="json",
                      help="json: a JSON object a line, {text, entities: [{text, type, start, end}]}; conll: a "
                           "character and its tag a line, a blank line after each input line; inline: the line "
                           "with each entity written [entity]TYPE")
-    ner.add_argument("--batch-size", type=positive_int, default=1000, metavar="N", help="lines tagged together")
-    ner.add_argument("--encoding", default="utf-8", help="input encoding (default utf-8); output is always UTF-8")
-    ner.add_argument("--errors", default="strict", choices=["strict", "replace", "ignore", "surrogateescape"],
-                     help="what to do with undecodable input (default: stop with an error)")
-    ner.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
 
 def format_line(text: str, tags: list[str], entities: list, output: str) -> str:
@@ -52,22 +45,13 @@ def format_line(text: str, tags: list[str], entities: list, output: str) -> str:
 
 
 def run_ner(args: argparse.Namespace) -> int:
-    import codecs
-    import contextlib
     from collections import deque
 
-    from zhtagger.atomic import open_atomically
-    from zhtagger.tasks.segment.stream import PAUSE, batched, check_inputs, read_lines
+    from zhtagger.tasks.segment.stream import batched
     from zhtagger.tasks.tag.predictor import Tagger
     from zhtagger.text.schemes import chunks_of_tags
 
-    if args.text is not None and args.files:
-        raise ValueError("give either --text or input files, not both")
-    try:
-        codecs.lookup(args.encoding)
-    except LookupError:
-        raise ValueError(f"unknown encoding {args.encoding!r}") from None
-    check_inputs(args.files)
+    check_input_options(args)
     tagger = Tagger.load(args.model)  # checks the model before any output
 
     def lines_of(texts: list[str]) -> list[str]:
@@ -80,20 +64,12 @@ def run_ner(args: argparse.Namespace) -> int:
         print(lines_of([args.text])[0])
         return 0
     endings: deque[str] = deque()  # of the lines read and not yet written
-
-    def texts():
-        for line in read_lines(args.files, args.encoding, args.errors, progress=bool(args.files) and not args.quiet):
-            if line is not PAUSE:
-                endings.append("\n" if args.format == "conll" else line[1])
-            yield line if line is PAUSE else line[0]
-
-    if not args.output:
-        sys.stdout.reconfigure(errors=args.errors if args.errors == "surrogateescape" else "strict")
-    with open_atomically(args.output, args.errors) if args.output else contextlib.nullcontext(sys.stdout) as out:
-        for batch in batched(texts(), args.batch_size):
+    lines = input_lines(args, endings, "\n" if args.format == "conll" else None)
+    with output(args) as out:
+        for batch in batched(lines, args.batch_size):
             for line in lines_of(batch):
                 out.write(line + endings.popleft())
-            if not args.files and not args.output:
+            if interactive(args):
                 out.flush()  # answer an interactive line at once
     return 0
 
