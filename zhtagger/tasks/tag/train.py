@@ -48,9 +48,13 @@ def train_tagger(train, dev=None, save_dir: str | os.PathLike | None = None, con
             logger.warning("%s; repaired", data.describe_problems())
     if dev_corpus is None:
         corpus, dev_corpus = split_dev(corpus)
-    tagger = (start_from(init, corpus, config) if init is not None else new_tagger(corpus, config or TaggingConfig()))
     train_config = train_config or (FINE_TUNE if init is not None else SCRATCH)
+    tagger = (start_from(init, corpus, config) if init is not None
+              else new_tagger(corpus, config or TaggingConfig(), train_config.seed))
     config = tagger.config
+    missing = set(tags_of(corpus, config.scheme)) - set(config.tags)
+    if missing:
+        raise ValueError(f"the training data has tags the model's tags lack: {', '.join(sorted(missing))}")
     texts, chunks = training_pieces(corpus, config.max_chars)
     index = {tag: number for number, tag in enumerate(config.tags)}
     tags = [[index[tag] for tag in tags_of_chunks(len(text), row, config.scheme)] for text, row in
@@ -69,7 +73,7 @@ def train_tagger(train, dev=None, save_dir: str | os.PathLike | None = None, con
     return tagger, result
 
 
-def new_tagger(corpus: TaggedCorpus, config: TaggingConfig) -> Tagger:
+def new_tagger(corpus: TaggedCorpus, config: TaggingConfig, seed: int = 0) -> Tagger:
     """An untrained tagger whose tags and vocabularies come from the training data (and pretraining text)."""
     config = dataclasses.replace(config, tags=config.tags or tags_of(corpus, config.scheme))
     raw = [text for path in config.pretrain for line in read_text_lines(path) if (text := "".join(line.split()))]
@@ -84,11 +88,11 @@ def new_tagger(corpus: TaggedCorpus, config: TaggingConfig) -> Tagger:
             dims.append(dim)
     core = TaggerConfig(n_outputs=len(config.tags), vocab_sizes=tuple(sizes), embedding_dims=tuple(dims),
                         hidden=config.hidden, layers=config.layers, dropout=config.dropout)
-    torch.manual_seed(0)
+    torch.manual_seed(seed)
     net = TagNet(core, scheme_rules(config.tags, config.scheme), use_crf=config.decoder.value == "crf")
     tagger = Tagger(net, config, chars, bigram_vocab)
     if raw:
-        pretrain_embeddings(tagger, texts, seed=0)
+        pretrain_embeddings(tagger, texts, seed)
     return tagger
 
 
