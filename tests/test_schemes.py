@@ -105,6 +105,11 @@ def test_read_character_files(tmp_path):
     weibo = write(tmp_path / "w.bio", "科0\tO\n技1\tO\n嘉0\tB-LOC.NAM\n鱼1\tI-LOC.NAM\n10\tO\n")  # 10: '1', place 0
     corpus = read_tagged(weibo, "bio")
     assert corpus.texts == ["科技嘉鱼1"] and corpus.chunks == [[(2, 4, "LOC.NAM")]]
+    damaged = write(tmp_path / "d.bio", "好0\tO\n\ufffd\ufffd0\tO\n")  # an emoji Weibo's file holds as two U+FFFD
+    assert read_tagged(damaged, "bio").texts == ["好\ufffd\ufffd"]  # nothing dropped
+    entity = write(tmp_path / "e.bio", "好0\tO\n北京0\tB-LOC\n")
+    with pytest.raises(CorpusError, match="line 2: '北京0' is not one character"):
+        read_tagged(entity, "bio")
 
 
 def test_read_breaking_data_reports_lines(tmp_path):

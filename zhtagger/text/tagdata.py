@@ -17,6 +17,7 @@ refuses such data unless asked to repair it (by the rule :func:`~zhtagger.text.s
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from collections.abc import Sequence
@@ -36,8 +37,10 @@ class TagFormat(str, Enum):
     POS = "pos"
 
 
+logger = logging.getLogger(__name__)
+
 CHAR_FORMATS = {TagFormat.BIO: Scheme.BIO, TagFormat.BIOES: Scheme.BIOES, TagFormat.BMES: Scheme.BMES}
-POSITION_SUFFIX = re.compile(r"^(.)\d+$")  # Weibo NER's character + its place in a word
+POSITION_SUFFIX = re.compile(r"^(.+?)\d+$")  # Weibo NER's character + its place in a word
 SCHEME_TAG = re.compile(r"^[BIMES](-.+)?$")
 
 
@@ -118,16 +121,27 @@ def token_rows(lines: list[str], path: str, format: TagFormat, columns: Sequence
 
 
 def single_characters(rows: list[list[tuple[str, str, int]]], path: str) -> list[list[tuple[str, str, int]]]:
-    """Rows of a one-character-a-line file, with Weibo's position digits stripped when every token has them."""
+    """Rows of a one-character-a-line file. When every token is text followed by digits (Weibo's places in a
+    segmentation), the digits are stripped, and a token then longer than one character but tagged O (Weibo's
+    damaged emoji: two U+FFFD) is split into its characters, all O, with a warning. Any other token of more
+    than one character is an error."""
     tokens = [token for row in rows for token, _, _ in row]
-    if tokens and all(POSITION_SUFFIX.match(token) for token in tokens):
-        rows = [[(token[0], tag, line) for token, tag, line in row] for row in rows]
+    positions = bool(tokens) and all(POSITION_SUFFIX.match(token) for token in tokens)
+    result, split = [], []
     for row in rows:
-        for token, _, line in row:
-            if len(token) != 1:
+        result.append([])
+        for token, tag, line in row:
+            char = POSITION_SUFFIX.match(token).group(1) if positions else token
+            if len(char) > 1 and not (positions and tag == OUTSIDE):
                 raise CorpusError(f"{path}, line {line}: {token!r} is not one character; a character-a-line "
                                   "format needs one (words with tags: --format conll or pos)")
-    return rows
+            if len(char) > 1:
+                split.append(line)
+            result[-1] += [(c, tag, line) for c in char]
+    if split:
+        logger.warning("%s: %d tokens of several characters tagged O split into characters (lines %s)", path,
+                       len(split), ", ".join(map(str, split[:5])) + (" ..." if len(split) > 5 else ""))
+    return result
 
 
 def is_character_level(rows: list[list[tuple[str, str, int]]]) -> bool:
