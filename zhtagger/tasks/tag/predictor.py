@@ -36,6 +36,7 @@ class Tagger(Predictor):
     network is a torch ``TagNet`` or its numpy twin; either gives scores as numpy arrays, decoded alike."""
 
     task = TASK
+    caches = ("_lexicon", "_rule_scores")  # rebuilt on first use where a pickled copy lands
 
     def __init__(self, net, config: TaggingConfig, chars: Vocabulary, bigram_vocab: Vocabulary,
                  record: dict | None = None) -> None:
@@ -45,10 +46,7 @@ class Tagger(Predictor):
         self.bigrams = bigram_vocab
         self.record = record or {}
         self._lexicon = None
-
-    @property
-    def rules(self):
-        return scheme_rules(self.config.tags, self.config.scheme)
+        self._rule_scores = None
 
     def lexicon(self):
         if self._lexicon is None:
@@ -80,7 +78,11 @@ class Tagger(Predictor):
             if tables is None:
                 raise ValueError("this model was not trained with a CRF; decode with viterbi or greedy")
             return tables
-        return rule_scores(self.rules) if decoder is Decoder.VITERBI else None
+        if decoder is Decoder.GREEDY:
+            return None
+        if self._rule_scores is None:
+            self._rule_scores = rule_scores(scheme_rules(self.config.tags, self.config.scheme))
+        return self._rule_scores
 
     def predict(self, inputs: Sequence[str], decoder: Decoder | str | None = None) -> list[list[str]]:
         """The tag of every character of each text (in the model's scheme)."""
