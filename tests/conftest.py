@@ -7,7 +7,7 @@ import pytest
 # on the numpy engine, the command line, the layout. These need torch to train or to compare with it.
 NEEDS_TORCH = ["test_model.py", "test_training.py", "test_decoding.py", "test_cumsum.py", "test_cloze.py",
                "test_segmenter.py", "test_contract.py", "test_modeldir.py", "test_optional.py", "test_light.py",
-               "test_adapt.py", "test_distributed.py"]
+               "test_adapt.py", "test_distributed.py", "test_tag.py"]
 collect_ignore = [] if importlib.util.find_spec("torch") else NEEDS_TORCH
 
 # A made-up lexicon; sentences are random word sequences, so segmenting them needs knowing the words.
