@@ -49,16 +49,13 @@ def run_ner(args: argparse.Namespace) -> int:
 
     from zhtagger.tasks.segment.stream import batched
     from zhtagger.tasks.tag.predictor import Tagger
-    from zhtagger.text.schemes import chunks_of_tags
 
     check_input_options(args)
     tagger = Tagger.load(args.model)  # checks the model before any output
 
     def lines_of(texts: list[str]) -> list[str]:
-        rows = tagger.predict(texts)
-        return [format_line(text, tags, [(text[a:b], kind, a, b) for a, b, kind in
-                                         chunks_of_tags(tags, tagger.config.scheme)[0]], args.format)
-                for text, tags in zip(texts, rows, strict=True)]
+        return [format_line(text, tags, tagger.entities_of(text, tags), args.format)
+                for text, tags in zip(texts, tagger.predict(texts), strict=True)]
 
     if args.text is not None:
         print(lines_of([args.text])[0])
@@ -147,7 +144,9 @@ def run_train_tag(args: argparse.Namespace) -> int:
         if kept:
             raise ValueError(f"a model fine-tuned from a {'tagger' if task == 'tag' else 'segmenter'} keeps its "
                              "network's shape: drop " + ", ".join("--" + name.replace("_", "-") for name in kept))
-    config = TaggingConfig(**network, **({"scheme": args.scheme} if args.scheme else {}))
+    # from a trained tagger with no options, its own settings (its scheme, too) are kept
+    keep = args.init and not network and not args.scheme
+    config = None if keep else TaggingConfig(**network, **({"scheme": args.scheme} if args.scheme else {}))
     tuning = FINE_TUNE if args.init else SCRATCH
     train_config = TrainConfig(**{name: getattr(tuning, name) if getattr(args, name) is None else getattr(args, name)
                                   for name in ("epochs", "lr", "lr_decay", "patience")},
@@ -157,8 +156,8 @@ def run_train_tag(args: argparse.Namespace) -> int:
         print(f"{corpus.path}: {len(corpus):,} sentences, {sum(map(len, corpus.texts)):,} characters, "
               f"{sum(map(len, corpus.chunks)):,} chunks of {len(corpus.kinds())} types, "
               f"{corpus.empty_lines:,} extra blank lines skipped")
-    tagger, result = train_tagger(corpora[0], corpora[1], args.out, config if network or args.scheme or not args.init
-                                  else None, train_config, repair=args.repair, init=args.init)
+    tagger, result = train_tagger(corpora[0], corpora[1], args.out, config, train_config, repair=args.repair,
+                                  init=args.init)
     if not is_main_process():
         return 0
     for entry in result.history:

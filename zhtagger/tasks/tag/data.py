@@ -13,8 +13,8 @@ def split_dev(corpus: TaggedCorpus) -> tuple[TaggedCorpus, TaggedCorpus]:
     """(train, dev): the last 5% of the corpus held out for choosing the epoch."""
     texts, dev_texts = hold_out(corpus.texts)
     cut = len(texts)
-    return (dataclasses.replace(corpus, texts=texts, chunks=corpus.chunks[:cut]),
-            dataclasses.replace(corpus, texts=dev_texts, chunks=corpus.chunks[cut:]))
+    return (dataclasses.replace(corpus, texts=texts, chunks=corpus.chunks[:cut], lines=corpus.lines[:cut]),
+            dataclasses.replace(corpus, texts=dev_texts, chunks=corpus.chunks[cut:], lines=corpus.lines[cut:]))
 
 
 def training_pieces(corpus: TaggedCorpus, max_chars: int) -> tuple[list[str], list[list[Chunk]]]:

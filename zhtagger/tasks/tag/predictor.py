@@ -106,8 +106,11 @@ class Tagger(Predictor):
     def entities_batch(self, texts: Sequence[str]) -> list[list[Entity]]:
         """The entities ``(text, type, start, end)`` of each text, with ``text[start:end]`` the entity."""
         texts = [as_text(text) for text in texts]
-        return [[(text[a:b], kind, a, b) for a, b, kind in row] for text, row in zip(texts, self.chunks_batch(texts),
-                                                                                     strict=True)]
+        return [self.entities_of(text, tags) for text, tags in zip(texts, self.predict(texts), strict=True)]
+
+    def entities_of(self, text: str, tags: Sequence[str]) -> list[Entity]:
+        """The entities that ``tags`` (one per character of ``text``, in the model's scheme) mark."""
+        return [(text[a:b], kind, a, b) for a, b, kind in chunks_of_tags(tags, self.config.scheme)[0]]
 
     def entities(self, text: str) -> list[Entity]:
         return self.entities_batch([text])[0]
