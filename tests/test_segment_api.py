@@ -7,6 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from zhtagger.tasks.segment.predictor import Segmenter
 from zhtagger.text.spans import Kind, allowed_tags, split_spans, texts_allowed_tags
 from zhtagger.text.tags import B, E, M, S
 from zhtagger.text.userdict import UserDictionary
@@ -128,6 +129,24 @@ def test_long_runs_of_letters_and_digits_are_whole_tokens_found_in_linear_time()
     long_text = "中" * (MAX_PIECE - 5) + "iPhone15" + "中" * 10
     pieces = [long_text[a:b] for a, b in chunk_spans(long_text, 0, len(long_text), MAX_PIECE)]
     assert pieces[1].startswith("iPhone15") and "".join(pieces) == long_text
+
+
+def test_model_text_is_cut_at_punctuation_into_pieces_as_long_as_the_training_pieces():
+    from zhtagger.text.spans import chunk_spans
+
+    text = "一二三，四五六七八九十。" + "甲" * 30 + "，乙乙" + "丙" * 25
+
+    def pieces(limit, short):
+        return [text[a:b] for a, b in chunk_spans(text, 0, len(text), limit, short)]
+
+    # after the last mark among the first 12 characters, else the first mark after them
+    assert pieces(1000, 12) == ["一二三，四五六七八九十。", "甲" * 30 + "，", "乙乙" + "丙" * 25]
+    assert pieces(1000, 10)[:2] == ["一二三，", "四五六七八九十。"]
+    assert pieces(20, 12)[:3] == ["一二三，四五六七八九十。", "甲" * 20, "甲" * 10 + "，"]  # no mark within the limit
+    assert pieces(1000, None) == [text]
+    segmenter = Segmenter.load("pku")
+    lines = ["他说：“我们明天去上海。”" * 30, "南京市长江大桥" * 30]  # 390 and 210 characters
+    assert ["".join(row) for row in segmenter.lcut_batch(lines)] == lines
 
 
 def test_constraints_of_many_texts_at_once_are_each_texts_own():

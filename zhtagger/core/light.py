@@ -7,9 +7,9 @@ literal port, all exact in arithmetic (floating-point rounding differs in the la
 measures the agreement):
 
 - the first layer's input projection ``W_ih @ [e_1; e_2; ...] + b`` depends only on the ids a character has
-  in each channel (character, bigram, lexicon feature...). A batch holds far fewer distinct combinations of
-  ids than characters, so it is computed once per combination (from tables made at load for the channels
-  with small vocabularies, by a matrix product for the others) and each step looks its rows up;
+  in each channel (character, bigram, lexicon feature...). Each channel's share ``W_ih^k @ e_k`` is computed
+  once per id and kept (see :class:`IdChannel`); a batch holds far fewer distinct combinations of ids than
+  characters, so the shares are summed once per combination and each step looks its rows up;
 - ``sigmoid(z) = (tanh(z / 2) + 1) / 2``, so with the input, forget and output gates' weights halved at load,
   one ``tanh`` over all four gates serves them all;
 - both directions of a layer run in one loop over time, stacked, so each step is one batched matrix product
@@ -27,17 +27,18 @@ import numpy as np
 
 from zhtagger.core.config import Direction, Merge, TaggerConfig
 
-TABLE_BYTES = 32 * 2**20  # an id channel whose projection table would be larger is projected per batch
+TABLE_BYTES = 32 * 2**20  # the most memory an id channel's kept projections take; ids past it are
+# projected in each batch that has them
 
 
 class BlasThreads:
-    """BLAS threads for the engine's own matrix products (numpy's default is one per core). Its products are
-    small: a second thread gains 2% on an idle 2-core machine and makes them 5 to 50 times slower when another
-    process keeps the cores busy (measured). Limited around each call only (threadpoolctl), so the user's own
-    numpy keeps its setting."""
+    """BLAS threads for the engine's own matrix products: always one (numpy's default is one per core). Its
+    products are small: a second thread gains 2% on an idle 2-core machine and makes them 5 to 50 times slower
+    when another process keeps the cores busy (measured); more cores are used by segmenting several batches at
+    once in threads instead (see :func:`set_num_threads`). Limited around each call only (threadpoolctl), so the
+    user's own numpy keeps its setting."""
 
     def __init__(self) -> None:
-        self.count = 1
         self._controller = None  # made on first use; it holds ctypes handles, so pickling leaves it out
         self._lock = threading.Lock()
         self._users = 0  # threads inside limited(): the first sets the limit, the last restores the setting
@@ -48,7 +49,7 @@ class BlasThreads:
 
     @contextlib.contextmanager
     def limited(self):
-        """A context in which numpy's BLAS runs ``count`` threads. BLAS settings are process-wide, so threads
+        """A context in which numpy's BLAS runs one thread. BLAS settings are process-wide, so threads
         segmenting at once share one limit, and the user's setting comes back when the last one leaves."""
         with self._lock:
             if self._users == 0:
@@ -56,7 +57,7 @@ class BlasThreads:
                     from threadpoolctl import ThreadpoolController
 
                     self._controller = ThreadpoolController()
-                self._limit = self._controller.limit(limits=self.count, user_api="blas")
+                self._limit = self._controller.limit(limits=1, user_api="blas")
             self._users += 1
         try:
             yield
@@ -68,13 +69,22 @@ class BlasThreads:
 
 
 BLAS_THREADS = BlasThreads()
+_threads = 1  # how many threads the numpy engine segments with (see set_num_threads)
 
 
 def set_num_threads(count: int) -> None:
-    """BLAS threads the numpy engine uses (1 by default), like ``torch.set_num_threads``."""
+    """How many threads the numpy engine segments with (1 by default), like ``torch.set_num_threads``: a
+    segmenter's ``lcut_batch`` (and ``zhtagger cut``) runs that many groups of texts at once, each in a thread
+    of its own; numpy lets go of the interpreter lock inside its array operations, so they run on separate
+    cores."""
+    global _threads
     if count < 1:
         raise ValueError(f"need at least one thread; got {count}")
-    BLAS_THREADS.count = count
+    _threads = count
+
+
+def num_threads() -> int:
+    return _threads
 
 
 class LightTagger:
@@ -124,22 +134,61 @@ class LightTagger:
 
 
 class IdChannel:
-    """One id channel's share of the first layer's input projection: from a (n_dir, V, 4H) table computed at
-    load, or for a large vocabulary from its embeddings (V, E) and weights (n_dir, E, 4H) when asked."""
+    """One id channel's share of the first layer's input projection, ``embeddings[id] @ weight (+ bias)`` for
+    each direction, gate-major (see :func:`gate_major`): embeddings (V, E), weight (n_dir, E, 4H), bias
+    (n_dir, 4H) for one channel of a layer. Each id's projection is computed the first time a batch has it and
+    kept, up to TABLE_BYTES of them (all at load, for a vocabulary that small): a large vocabulary such as the
+    bigrams' would take 88 to 175 MB as a full table, while the ids a text uses are far fewer (32k of 86k
+    bigrams in the PKU test text) and their rows are the only memory the kept table touches."""
 
-    def __init__(self, embeddings: np.ndarray, weight: np.ndarray) -> None:
+    def __init__(self, embeddings: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None) -> None:
         n_dir, _, width = weight.shape
         self.size = embeddings.shape[0]
-        self.table = None
-        if self.size * n_dir * width * 4 <= TABLE_BYTES:
-            self.table = embeddings.astype(np.float32) @ weight  # (n_dir, V, 4H)
-        self.embeddings, self.weight = embeddings, weight
+        self.embeddings, self.weight, self.bias = embeddings, weight, bias
+        capacity = min(self.size, TABLE_BYTES // (n_dir * width * 4))
+        self.table = np.empty((n_dir, 4, capacity, width // 4), dtype=np.float32)  # pages taken as rows are written
+        self.slots = np.full(self.size, -1, dtype=np.int64)  # each id's row in the table; -1: not computed
+        self.used = 0  # rows of the table written
+        self._lock = threading.Lock()
+        if capacity == self.size:
+            self.keep(np.arange(self.size))
+
+    def __getstate__(self) -> dict:
+        """Pickled without the lock (and so without what a copy can recompute)."""
+        return {"embeddings": self.embeddings, "weight": self.weight, "bias": self.bias}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(**state)
+
+    def computed(self, ids: np.ndarray) -> np.ndarray:
+        """The projections of ``ids`` (U,), computed now: (n_dir, 4, U, H)."""
+        projected = self.embeddings[ids].astype(np.float32) @ self.weight
+        return gate_major(projected if self.bias is None else projected + self.bias[:, None])
+
+    def keep(self, ids: np.ndarray) -> None:
+        """Compute and keep the projections of distinct ``ids`` not kept yet, as far as the table has room.
+        A row is written before its id's slot says so, so a thread reading slots never sees an unwritten row."""
+        with self._lock:
+            ids = ids[self.slots[ids] < 0][: self.table.shape[2] - self.used]
+            if len(ids):
+                rows = np.arange(self.used, self.used + len(ids))
+                self.table[:, :, rows] = self.computed(ids)
+                self.used += len(ids)
+                self.slots[ids] = rows
 
     def project(self, ids: np.ndarray) -> np.ndarray:
-        """ids (U,) -> their projections (n_dir, U, 4H)."""
-        if self.table is not None:
-            return np.take(self.table, ids, axis=1)
-        return self.embeddings[ids].astype(np.float32) @ self.weight
+        """ids (U,) -> their projections (n_dir, 4, U, H), a new array."""
+        slots = self.slots[ids]
+        if (slots < 0).any():
+            self.keep(np.unique(ids[slots < 0]))
+            slots = self.slots[ids]
+        kept = slots >= 0
+        if kept.all():
+            return np.take(self.table, slots, axis=2)
+        projected = np.empty((*self.table.shape[:2], len(ids), self.table.shape[3]), dtype=np.float32)
+        projected[:, :, kept] = self.table[:, :, slots[kept]]
+        projected[:, :, ~kept] = self.computed(ids[~kept])  # the table is full
+        return projected
 
 
 class LightLayer:
@@ -153,30 +202,40 @@ class LightLayer:
         scale[: 3 * hidden] = 0.5
         self.input_weight = np.stack([w[f"{prefix}.{d}_lstm.weight_ih_l0"][order].T * scale
                                       for d in directions])  # (n_dir, input_size, 4H)
-        self.recurrent = np.ascontiguousarray(np.stack([w[f"{prefix}.{d}_lstm.weight_hh_l0"][order].T * scale
-                                                        for d in directions]))  # (n_dir, H, 4H)
+        recurrent = np.stack([w[f"{prefix}.{d}_lstm.weight_hh_l0"][order].T * scale for d in directions])
+        self.recurrent = gate_major(recurrent)  # (n_dir, 4, H, H)
         self.bias = np.stack([(w[f"{prefix}.{d}_lstm.bias_ih_l0"] + w[f"{prefix}.{d}_lstm.bias_hh_l0"])[order]
                               * scale for d in directions])  # (n_dir, 4H)
 
     def id_channels(self, embeddings: list[np.ndarray]) -> list[IdChannel]:
         """The input weights split by the id channel (embedding table) they read; none for dense inputs."""
         starts = np.cumsum([0] + [table.shape[1] for table in embeddings])
-        return [IdChannel(table, self.input_weight[:, starts[k] : starts[k + 1]]) for k, table in enumerate(embeddings)]
+        return [IdChannel(table, self.input_weight[:, starts[k] : starts[k + 1]], self.bias if k == 0 else None)
+                for k, table in enumerate(embeddings)]  # the first channel's projections include the bias
 
     def run_ids(self, ids: np.ndarray, channels: list[IdChannel], orders: list[np.ndarray | None],
                 going: np.ndarray) -> list[np.ndarray]:
         """Ids (B, T, K), rows longest first -> each direction's outputs (B, T, H) in text order."""
         combinations, rows = distinct_rows(ids, [channel.size for channel in channels])
-        table = np.ascontiguousarray(self.bias[:, None, :] + sum(channel.project(combinations[:, k])
-                                                                 for k, channel in enumerate(channels)))
+        table = channels[0].project(combinations[:, 0])  # (n_dir, 4, U, H)
+        for k, channel in enumerate(channels[1:], 1):
+            table += channel.project(combinations[:, k])
         steps_rows = np.stack([read_steps(rows, positions).T for positions in orders], axis=1)  # (T, n_dir, B)
         return in_text_order(run_cells(self.recurrent, going, table=table, ids=steps_rows), orders)
 
     def run(self, inputs: np.ndarray, orders: list[np.ndarray | None], going: np.ndarray) -> list[np.ndarray]:
         """Dense inputs (B, T, D), rows longest first -> each direction's outputs (B, T, H) in text order."""
-        projected = np.stack([read_steps(inputs, positions).transpose(1, 0, 2) @ self.input_weight[d] + self.bias[d]
-                              for d, positions in enumerate(orders)], axis=1)  # (T, n_dir, B, 4H)
-        return in_text_order(run_cells(self.recurrent, going, projected=projected), orders)
+        projected = np.stack([gate_major(read_steps(inputs, positions).transpose(1, 0, 2) @ self.input_weight[d]
+                                         + self.bias[d]) for d, positions in enumerate(orders)], axis=1)
+        return in_text_order(run_cells(self.recurrent, going, projected=projected), orders)  # (T, n_dir, 4, B, H)
+
+
+def gate_major(array: np.ndarray) -> np.ndarray:
+    """(..., N, 4H) -> (..., 4, N, H), contiguous: each gate's values of all rows together, so that the
+    recurrence's operations on one gate read and write contiguous memory."""
+    *outer, rows, width = array.shape
+    split = array.reshape(*outer, rows, 4, width // 4)
+    return np.ascontiguousarray(np.moveaxis(split, -2, -3))
 
 
 def distinct_rows(ids: np.ndarray, sizes: list[int]) -> tuple[np.ndarray, np.ndarray]:
@@ -216,39 +275,44 @@ def reading_order(lengths: np.ndarray, steps: int) -> np.ndarray:
 
 def run_cells(recurrent: np.ndarray, going: np.ndarray, table: np.ndarray | None = None,
               ids: np.ndarray | None = None, projected: np.ndarray | None = None) -> np.ndarray:
-    """The LSTM recurrence, gates (i, f, o, g) with the first three pre-halved: at step t the gates are
-    ``h @ recurrent`` (n_dir, H, 4H) plus the input projection, either the rows ``ids[t]`` (n_dir, B) of
-    ``table`` (n_dir, U, 4H) or ``projected[t]`` (n_dir, B, 4H). Rows go longest first and ``going[t]`` of them
-    are still going at step t; the others' states stay 0. Returns the hidden states (T, n_dir, B, H)."""
-    n_dir, hidden, width = recurrent.shape
-    steps, batch = len(going), (ids if ids is not None else projected).shape[2]
+    """The LSTM recurrence, gates (i, f, o, g) with the first three pre-halved, all arrays gate-major (see
+    :func:`gate_major`): at step t the gates are ``h @ recurrent`` (n_dir, 4, H, H) plus the input projection,
+    either the rows ``ids[t]`` (n_dir, B) of ``table`` (n_dir, 4, U, H) or ``projected[t]`` (n_dir, 4, B, H).
+    Rows go longest first and ``going[t]`` of them are still going at step t; the others' states stay 0.
+    Returns the hidden states (T, n_dir, B, H)."""
+    n_dir, _, hidden, _ = recurrent.shape
+    steps, batch = len(going), (ids if ids is not None else projected).shape[-2 if ids is None else 2]
     outputs = np.zeros((steps, n_dir, batch, hidden), dtype=np.float32)
     h = np.zeros((n_dir, batch, hidden), dtype=np.float32)
     c = np.zeros_like(h)
     squashed = np.empty_like(h)
-    all_gates = np.empty((n_dir, batch, width), dtype=np.float32)
-    looked_up = np.empty((batch, width), dtype=np.float32)
+    # a step's gates and recurrent product are contiguous (n_dir, 4, n, H) arrays at the start of these buffers
+    gates_buffer, product_buffer = np.empty((2, n_dir * 4 * batch * hidden), dtype=np.float32)
+    if table is not None:  # one lookup for every direction and gate: the table's (d, k) rows come d * 4 + k th
+        rows = table.reshape(-1, hidden)
+        ids = ids[:, :, None, :] + (np.arange(n_dir * 4).reshape(n_dir, 4) * table.shape[2])[None, :, :, None]
     for t in range(steps):
         n = going[t]
-        gates = all_gates[:, :n]
-        np.matmul(h[:, :n], recurrent, out=gates)
+        gates = gates_buffer[: n_dir * 4 * n * hidden].reshape(n_dir, 4, n, hidden)
         if table is not None:
-            for d in range(n_dir):
-                np.take(table[d], ids[t, d, :n], axis=0, out=looked_up[:n], mode="clip")  # "raise" copies twice
-                gates[d] += looked_up[:n]
+            np.take(rows, ids[t, :, :, :n], axis=0, out=gates, mode="clip")  # "raise" copies twice
+            product = product_buffer[: gates.size].reshape(gates.shape)
+            np.matmul(h[:, None, :n], recurrent, out=product)
+            gates += product
         else:
-            gates += projected[t, :, :n]
+            np.matmul(h[:, None, :n], recurrent, out=gates)
+            gates += projected[t, :, :, :n]
         np.tanh(gates, out=gates)
-        sigmoids = gates[..., : 3 * hidden]
+        sigmoids = gates[:, :3]
         sigmoids *= 0.5
         sigmoids += 0.5
         cell, candidate = c[:, :n], squashed[:, :n]
-        cell *= gates[..., hidden : 2 * hidden]  # forget
-        np.multiply(gates[..., :hidden], gates[..., 3 * hidden :], out=candidate)  # input * candidate
+        cell *= gates[:, 1]  # forget
+        np.multiply(gates[:, 0], gates[:, 3], out=candidate)  # input * candidate
         cell += candidate
         np.tanh(cell, out=candidate)
         h = outputs[t]
-        np.multiply(gates[..., 2 * hidden : 3 * hidden], candidate, out=h[:, :n])  # output
+        np.multiply(gates[:, 2], candidate, out=h[:, :n])  # output
     return outputs
 
 

@@ -3,8 +3,13 @@ the numpy network (the shared core plus CRF tables) with a tag scheme's rules as
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from enum import Enum
+from itertools import chain
+from typing import TypeVar
 
 import numpy as np
 
@@ -13,6 +18,8 @@ from zhtagger.core.light import LightTagger, strip_prefix
 from zhtagger.text.tags import IMPOSSIBLE
 
 CrfTables = tuple[np.ndarray, np.ndarray, np.ndarray]  # transitions (C, C), start (C,), end (C,), rules added
+T = TypeVar("T")
+_in_pool = threading.local()  # set in the threads run_in_order starts: a job that calls it again runs inline
 
 
 class Decoder(str, Enum):
@@ -72,3 +79,28 @@ def inference_dtype(precision: str, device: str):
         native = str(device).startswith("cpu") and torch.ops.mkldnn._is_mkldnn_bf16_supported()
         return torch.bfloat16 if native else torch.float32
     return getattr(torch, precision)
+
+
+def run_in_order(jobs: Iterable[Callable[[], T]], threads: int) -> Iterator[T]:
+    """The results of ``jobs`` in their order, computed up to ``threads`` at a time in threads of their own
+    (at most two a thread started ahead of the one handed on, so memory stays bounded). A single job, one
+    thread, or a job of a job already in such a thread runs in the calling thread."""
+    jobs = iter(jobs)
+    started = [] if threads <= 1 or getattr(_in_pool, "active", False) else \
+        [job for job in (next(jobs, None), next(jobs, None)) if job is not None]
+    if len(started) < 2:
+        yield from (job() for job in chain(started, jobs))
+        return
+    with ThreadPoolExecutor(threads, initializer=setattr, initargs=(_in_pool, "active", True)) as pool:
+        yield from (future.result() for future in ahead(map(pool.submit, chain(started, jobs)), 2 * threads))
+
+
+def ahead(started: Iterable[T], limit: int) -> Iterator[T]:
+    """The items of ``started`` in order, each handed on once ``limit`` are taken (or the rest are): work a
+    pool starts as its items are taken is kept that far ahead of the consumer."""
+    pending: deque = deque()
+    for item in started:
+        pending.append(item)
+        if len(pending) >= limit:
+            yield pending.popleft()
+    yield from pending

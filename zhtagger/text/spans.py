@@ -112,12 +112,19 @@ def texts_allowed_tags(texts: Sequence[str], words: Sequence[Sequence[tuple[int,
     return allowed
 
 
-def chunk_spans(text: str, start: int, end: int, limit: int) -> Iterator[tuple[int, int]]:
+def chunk_spans(text: str, start: int, end: int, limit: int, short: int | None = None) -> Iterator[tuple[int, int]]:
     """Cut text[start:end] into spans of at most ``limit`` characters, after the last punctuation mark that
-    fits when there is one, else before a run of letters or digits that the limit would cut."""
-    while end - start > limit:
-        window = text[start : start + limit]
+    fits when there is one, else before a run of letters or digits that the limit would cut. With ``short``,
+    a span longer than that is cut after punctuation too: after the last mark among its first ``short``
+    characters, else the first mark after them (a span without punctuation is never cut short)."""
+    while end - start > (short or limit):
+        window = text[start : start + (short or limit)]
         cut = max(window.rfind(mark) for mark in SPLIT_AFTER) + 1
+        if cut <= 0 and short:
+            after = [found for mark in SPLIT_AFTER if (found := text.find(mark, start + short, start + limit)) >= 0]
+            cut = min(after) + 1 - start if after else 0
+        if cut <= 0 and end - start <= limit:
+            break
         if cut <= 0:
             cut = limit
             while cut > 1 and text[start + cut - 1] in RUN_CHARS and text[start + cut] in RUN_CHARS:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 
 from zhtagger.core.config import TaggerConfig
+from zhtagger.core.light import num_threads
 from zhtagger.evaluation import Evaluation
 from zhtagger.modeldir import (
     ModelDirError,
@@ -20,7 +22,7 @@ from zhtagger.modeldir import (
 )
 from zhtagger.registry import resolve
 from zhtagger.tasks.base import Predictor
-from zhtagger.tasks.engine import Decoder, choose_engine, inference_dtype
+from zhtagger.tasks.engine import Decoder, choose_engine, inference_dtype, run_in_order
 from zhtagger.tasks.segment.config import SegmenterConfig
 from zhtagger.tasks.segment.data import Encoded, encode_texts
 from zhtagger.tasks.segment.light import LightSegmenterNet, decode, joint_log_probs, logsumexp
@@ -41,7 +43,8 @@ from zhtagger.text.vocab import Vocabulary
 TASK = "segment"
 CHARS_FILE, BIGRAMS_FILE, WORDS_FILE = "chars.txt", "bigrams.txt", "train_words.txt"
 LEXICON_WORDS_FILE = "lexicon_words.txt"  # words added to the lexicon channel's dictionary (domain terms)
-MAX_PIECE = LONGEST_RUN  # longer runs of model text are cut (at punctuation when possible) to bound memory
+MAX_PIECE = LONGEST_RUN  # longer runs of model text are cut (at punctuation when possible) to bound memory;
+# runs longer than the model's training pieces (max_chars) are cut at punctuation, as those were
 GROUP_CHARS = 100_000  # characters segmented in one go: full batches, bounded memory
 
 
@@ -152,19 +155,37 @@ class Segmenter(Predictor):
         if isinstance(texts, str | bytes):
             raise TypeError("lcut_batch takes a list of texts, not one text (for one text, use lcut)")
         results: list[list] = []
+        for rows, continued in run_in_order(self._group_jobs(texts, decoder, pos), self.engine_threads()):
+            if continued:  # the next block of a long text
+                results[-1] += rows[0]
+            else:
+                results += rows
+        return results
+
+    def _group_jobs(self, texts: Sequence[str], decoder: Decoder | str | None, pos: bool) -> Iterator[Callable]:
+        """Jobs that segment ``texts`` in groups of about GROUP_CHARS characters, each returning (the tokens of
+        each text of its group, False); a longer text is cut into blocks (see :meth:`cut`), one a job, whose
+        next blocks' jobs return ([tokens], True)."""
         group: list[str] = []
         size = 0
         for text in map(as_text, texts):
             if len(text) > GROUP_CHARS:
-                results += self._lcut_group(group, decoder, pos) + [list(self._cut(text, decoder, pos))]
-                group, size = [], 0
+                if group:
+                    yield partial(self._rows_of, group, decoder, pos, False)
+                    group, size = [], 0
+                for number, (start, end) in enumerate(chunk_spans(text, 0, len(text), GROUP_CHARS)):
+                    yield partial(self._rows_of, [text[start:end]], decoder, pos, number > 0)
                 continue
             group.append(text)
             size += len(text)
             if size >= GROUP_CHARS:
-                results += self._lcut_group(group, decoder, pos)
+                yield partial(self._rows_of, group, decoder, pos, False)
                 group, size = [], 0
-        return results + self._lcut_group(group, decoder, pos)
+        if group:
+            yield partial(self._rows_of, group, decoder, pos, False)
+
+    def _rows_of(self, texts: list[str], decoder, pos: bool, continued: bool) -> tuple[list[list], bool]:
+        return self._lcut_group(texts, decoder, pos), continued
 
     def _lcut_group(self, texts: Sequence[str], decoder: Decoder | str | None = None, pos: bool = False
                     ) -> list[list]:
@@ -176,7 +197,7 @@ class Segmenter(Predictor):
                 if kind is not Kind.MODEL:
                     plan.append(text[start:end] if not pos else (text[start:end], whole_token_tag(text[start:end])))
                     continue
-                for a, b in chunk_spans(text, start, end, MAX_PIECE):
+                for a, b in chunk_spans(text, start, end, MAX_PIECE, self.config.max_chars):
                     plan.append(len(pieces))
                     pieces.append(text[a:b])
             plans.append(plan)
@@ -254,8 +275,15 @@ class Segmenter(Predictor):
         return self._cut(as_text(text))
 
     def _cut(self, text: str, decoder: Decoder | str | None = None, pos: bool = False) -> Iterator:
-        for start, end in chunk_spans(text, 0, len(text), GROUP_CHARS):
-            yield from self._lcut_group([text[start:end]], decoder, pos)[0]
+        blocks = (partial(self._rows_of, [text[start:end]], decoder, pos, False)
+                  for start, end in chunk_spans(text, 0, len(text), GROUP_CHARS))
+        for rows, _ in run_in_order(blocks, self.engine_threads()):
+            yield from rows[0]
+
+    def engine_threads(self) -> int:
+        """Threads to segment with: :func:`~zhtagger.core.light.num_threads` on the numpy engine; torch runs
+        threads of its own."""
+        return num_threads() if isinstance(self.net, LightSegmenterNet) else 1
 
     def tokenize(self, text: str) -> Iterator[tuple[str, int, int]]:
         """(word, start, end) for each token, as jieba's ``tokenize``."""
@@ -297,7 +325,7 @@ class Segmenter(Predictor):
     @classmethod
     def load(cls, model: str | os.PathLike | None = None, device: str = "cpu", precision: str = "auto",
              engine: str = "auto") -> Segmenter:
-        """A shipped model by name (``"pku"``, the default, ``"pku-fast"`` or ``"ctb"``) or a model directory by path.
+        """A shipped model by name (``"pku"``, the default, ``"pku-pos"`` or ``"ctb"``) or a model directory by path.
 
         ``engine="numpy"`` runs the network in numpy (float32; torch is never imported), ``"torch"`` in torch
         on ``device`` with ``precision`` (``"auto"``: bfloat16 on a CPU that computes it natively, AVX512-BF16

@@ -7,10 +7,11 @@ import contextlib
 import multiprocessing
 import os
 import sys
-from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
+from functools import partial
 from pathlib import Path
 
+from zhtagger.tasks.engine import ahead, run_in_order
 from zhtagger.text.corpus import CorpusError, decode_line
 
 
@@ -132,21 +133,18 @@ def segment_lines(lines: Iterable[str], segmenter, batch_size: int = 1000, worke
     """The tokens of each line, in order (with ``pos``, (word, tag) pairs: ``pos_batch``). With ``workers > 1``,
     batches go to that many processes, each with a copy of ``segmenter`` (pickled: a loaded model travels as its
     name or path and the user's words, see :class:`~zhtagger.tasks.base.Predictor`) and one thread."""
-    if workers == 1:
-        for batch in batched(lines, batch_size):
-            yield from tokens_of(segmenter, batch, pos)
+    if workers == 1:  # in threads with set_num_threads(n > 1), n batches at a time (read ahead, as workers are)
+        jobs = (partial(tokens_of, segmenter, batch, pos) for batch in batched(lines, batch_size))
+        for rows in run_in_order(jobs, segmenter.engine_threads()):
+            yield from rows
         return
     context = multiprocessing.get_context("spawn")  # fork is unsafe once BLAS or torch has started its threads
     with one_thread_each(), main_script_hidden():
         pool = context.Pool(workers, initializer=start_worker, initargs=(segmenter,))
-    with pool:
-        pending: deque = deque()  # at most 2 batches a worker in flight: memory stays bounded (Pool.imap
-        for batch in batched(lines, batch_size):  # would read the whole input ahead)
-            pending.append(pool.apply_async(segment_batch, (batch, pos)))
-            if len(pending) >= 2 * workers:
-                yield from pending.popleft().get()
-        while pending:
-            yield from pending.popleft().get()
+    with pool:  # at most 2 batches a worker in flight: memory stays bounded (Pool.imap reads all input ahead)
+        for result in ahead((pool.apply_async(segment_batch, (batch, pos)) for batch in batched(lines, batch_size)),
+                            2 * workers):
+            yield from result.get()
 
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
