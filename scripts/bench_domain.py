@@ -94,7 +94,7 @@ class Bench:
 
     def as_they_are(self) -> list[dict]:
         rows = []
-        for name in ("pku", "ctb", "pku-fast"):
+        for name in ("pku", "ctb"):
             segmenter = Segmenter.load(name)
             row = {"setting": "shipped, as it is", "model": name, **self.scores(segmenter.lcut_batch)}
             if name in ORIGINAL:

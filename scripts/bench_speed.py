@@ -5,9 +5,10 @@
 The text is the PKU bakeoff test input repeated 10 times (1.7M characters), segmented line by line the way
 a user does (zhtagger: ``lcut_batch`` over the lines; jieba 0.42: ``lcut`` per line, precise mode, default
 settings). Each configuration runs in a fresh child process, so its load time (import + first ``lcut``)
-and peak RSS are its own. zhtagger runs on its numpy engine (the default: float32, no torch imported) with one
-or two BLAS threads, and on torch in float32 and, where the CPU computes it natively, bfloat16. Also measured:
-a 1 MB line without punctuation, and 2 worker processes. Accuracy is each model's PKU test F1 (the shipped
+and peak RSS are its own. zhtagger runs on its numpy engine (the default: float32, no torch imported) in one
+or two threads (``set_num_threads``: groups of text segmented at once; BLAS at one thread), and on torch in
+float32 and, where the CPU computes it natively, bfloat16. Also measured: a 1 MB line without punctuation,
+and 2 worker processes. Accuracy is each model's PKU test F1 (the shipped
 models' metrics.json, measured in float32; jieba scored by bench_cws.py's scorer). Writes results/speed.json
 and results/speed.md, with the CPU model and the flags that matter.
 """
@@ -37,17 +38,19 @@ CONFIGS = [
      {"model": "pku", "threads": 1, "api": True}),
     ("zhtagger default, zhtagger.lcut line by line (a jieba-style loop)", "zhtagger",
      {"model": "pku", "threads": 1, "api": True, "per_line": True}),
-    ("zhtagger pku-fast (numpy, float32), 1 thread", "zhtagger", {"model": "pku-fast", "threads": 1}),
     ("zhtagger pku (default: numpy, float32), 1 thread", "zhtagger", {"model": "pku", "threads": 1}),
     ("zhtagger pku (default: numpy, float32), 2 threads", "zhtagger", {"model": "pku", "threads": 2}),
+    ("zhtagger pku, numpy, 2 worker processes", "zhtagger", {"model": "pku", "threads": 1, "workers": 2}),
     ("zhtagger pku, torch float32, 2 threads", "zhtagger", {"model": "pku", "threads": 2, "engine": "torch"}),
     ("zhtagger pku, torch bfloat16, 2 threads", "zhtagger",
      {"model": "pku", "threads": 2, "engine": "torch", "precision": "bfloat16"}),
-    ("zhtagger pku, numpy, 2 worker processes", "zhtagger", {"model": "pku", "threads": 1, "workers": 2}),
-    ("zhtagger ctb, numpy, 2 threads", "zhtagger", {"model": "ctb", "threads": 2}),
-    ("zhtagger pku, numpy, one 1 MB line", "zhtagger", {"model": "pku", "threads": 2, "one_line": True}),
+    ("zhtagger pku-pos (64 units, joint POS), numpy, 1 thread", "zhtagger", {"model": "pku-pos", "threads": 1}),
+    ("zhtagger ctb, numpy, 1 thread", "zhtagger", {"model": "ctb", "threads": 1}),
+    ("zhtagger pku, numpy, one 1 MB line, 1 thread", "zhtagger", {"model": "pku", "threads": 1, "one_line": True}),
+    ("zhtagger pku, numpy, one 1 MB line, 2 threads", "zhtagger", {"model": "pku", "threads": 2, "one_line": True}),
     ("jieba 0.42, one 1 MB line", "jieba", {"one_line": True}),
     ("THULAC 0.2 (seg_only), a peer, when installed", "thulac", {}),
+    ("pkuseg 0.0.25 (default model), a peer, when installed", "pkuseg", {}),
 ]
 THREADS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 FILE_MB = 20  # the command-line runs segment a file of this size
@@ -82,6 +85,13 @@ def child(tool: str, options: dict, data: Path, repeat: int) -> dict:
         model = thulac.thulac(seg_only=True)
         def segment(lines):
             return [model.cut(line, text=True).split(" ") for line in lines]
+    elif tool == "pkuseg":
+        import pkuseg
+
+        model = pkuseg.pkuseg()  # its default model, shipped in its package
+        model.cut("我爱北京天安门")
+        def segment(lines):
+            return [model.cut(line) for line in lines]
     elif tool == "jieba":
         import logging
 
@@ -96,6 +106,7 @@ def child(tool: str, options: dict, data: Path, repeat: int) -> dict:
     elif options.get("api"):  # what a jieba user writes
         import zhtagger
 
+        zhtagger.set_num_threads(options["threads"])
         zhtagger.lcut("我爱北京天安门")
         segment = (lambda lines: [zhtagger.lcut(line) for line in lines]) if options.get("per_line") else \
             zhtagger.lcut_batch
@@ -106,6 +117,10 @@ def child(tool: str, options: dict, data: Path, repeat: int) -> dict:
             import torch
 
             torch.set_num_threads(options["threads"])
+        else:
+            from zhtagger.core.light import set_num_threads
+
+            set_num_threads(options["threads"])  # segmenting threads (BLAS stays at one)
         model = Segmenter.load(options["model"], engine=options.get("engine", "auto"),
                                precision=options.get("precision", "auto"))
         model.lcut("我爱北京天安门")
@@ -125,7 +140,7 @@ def child(tool: str, options: dict, data: Path, repeat: int) -> dict:
     if tool == "zhtagger" and not options.get("workers"):
         assert ["".join(t) for t in tokens] == lines  # nothing lost
     scored = {}
-    if tool == "thulac":  # a peer's F1, on the test text's first copy (zhtagger's and jieba's: in metrics.json)
+    if tool in ("thulac", "pkuseg"):  # a peer's F1, on the test text's first copy (zhtagger's, jieba's: metrics.json)
         from zhtagger.text.corpus import read_corpus
         from zhtagger.text.scoring import score
 
@@ -152,7 +167,7 @@ def main() -> None:
     for label, tool, options in CONFIGS:
         if options.get("precision") == "bfloat16" and not native_bf16:
             continue  # emulated bfloat16 is slower than float32: not a configuration anyone should run
-        if tool == "thulac" and importlib.util.find_spec("thulac") is None:
+        if tool in ("thulac", "pkuseg") and importlib.util.find_spec(tool) is None:
             continue
         threads = dict.fromkeys(THREADS, str(options["threads"])) if "threads" in options else {}
         output = subprocess.run([sys.executable, __file__, "--data", str(args.data), "--repeat", str(args.repeat),
@@ -219,7 +234,7 @@ def plot(record: dict, path: Path) -> None:
     points = sorted((row for row in record["rows"] if row["pku_f1"] is not None and not row.get("one_line")),
                     key=lambda row: row["chars_per_s"])
     for number, row in enumerate(points):
-        peer, torch_engine = row["tool"] in ("jieba", "thulac"), row.get("engine") == "torch"
+        peer, torch_engine = row["tool"] in ("jieba", "thulac", "pkuseg"), row.get("engine") == "torch"
         color = "tab:gray" if peer else ("tab:orange" if torch_engine else "tab:blue")
         x, y = row["chars_per_s"] / 1000, row["pku_f1"] * 100
         axes.scatter(x, y, color=color)
@@ -236,8 +251,8 @@ def plot(record: dict, path: Path) -> None:
 
 
 def short_label(row: dict) -> str:
-    if row["tool"] == "thulac":
-        return "THULAC"
+    if row["tool"] in ("thulac", "pkuseg"):
+        return {"thulac": "THULAC", "pkuseg": "pkuseg"}[row["tool"]]
     if row["tool"] == "jieba":
         return "jieba, 2 processes" if row.get("parallel") else "jieba"
     parts = [row["model"], f"torch {row.get('precision', 'float32')}" if row.get("engine") == "torch" else "numpy"]

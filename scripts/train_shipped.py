@@ -25,22 +25,26 @@ from bench_cws import CORPORA, PRETRAIN, dev_sentences, jieba_scores
 from zhtagger.atomic import write_text_atomically
 from zhtagger.config import config_dict
 from zhtagger.core.config import TrainConfig
+from zhtagger.tasks.segment.adapt import RawText
 from zhtagger.tasks.segment.config import Decoder, SegmenterConfig
 from zhtagger.tasks.segment.predictor import Segmenter
 from zhtagger.tasks.segment.train import train_segmenter
-from zhtagger.text.corpus import read_corpus
+from zhtagger.text.corpus import Corpus, hold_out, read_corpus
 from zhtagger.text.scoring import read_word_list
 
-SHIPPED = {"pku": "pku", "ctb": "ctb6", "pku-fast": "pku"}  # shipped name -> corpus in bench_cws.CORPORA
+SHIPPED = {"pku": "pku", "ctb": "ctb6"}  # shipped name -> corpus in bench_cws.CORPORA
 DESCRIPTIONS = {
-    "pku": "PKU standard (Peking University), trained on People's Daily, January 1998; the default model",
+    "pku": "PKU standard (Peking University), trained on People's Daily, January 1998, distilled from a model with "
+           "twice the LSTM units; the default model",
     "ctb": "CTB standard (Penn Chinese Treebank 6)",
-    "pku-fast": "PKU standard like pku, with half the LSTM units (32 each way): faster than jieba on one CPU core, "
-                "about 0.1 F1 below pku",
 }
 SEED = 0
 SHAPE = {"char_dim": 64, "bigram_dim": 48, "hidden": 64, "epochs": 15}  # --char-dim etc. try others
-SHAPES = {"pku-fast": {"hidden": 32, "epochs": 20}}  # where a shipped model differs from SHAPE
+SHAPES = {"pku": {"hidden": 32, "epochs": 20}}  # where a shipped model differs from SHAPE
+# A distilled model learns from a teacher of SHAPE, trained first on the same sentences (so it never sees the
+# held-out dev end): the teacher's segmentation of raw text (these corpora's words, joined up) joins the
+# model's training sentences. A 32-unit model so taught matches the 64-unit teacher (see MODEL.md).
+DISTILLED = {"pku": ["ctb6/train.txt", "sxu/train.txt"]}
 
 
 def shipped_config(data: Path, char_dim: int, bigram_dim: int, hidden: int) -> SegmenterConfig:
@@ -60,6 +64,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[1] / "zhtagger" / "models")
     for name, value in SHAPE.items():
         parser.add_argument(f"--{name.replace('_', '-')}", type=int, help=f"instead of the model's own (pku: {value})")
+    parser.add_argument("--teacher", type=Path,
+                        help="a distilled model's teacher, already trained (default: train it, in RUNS/NAME-teacher)")
     parser.add_argument("--rescore", action="store_true",
                         help="score the shipped models again (dev-chosen decoder, test, jieba) without training")
     args = parser.parse_args()
@@ -70,21 +76,42 @@ def main() -> None:
 
 
 def train_one(name: str, args) -> dict:
-    spec = CORPORA[SHIPPED[name]]
     shape = {key: getattr(args, key) or value for key, value in {**SHAPE, **SHAPES.get(name, {})}.items()}
     epochs = shape.pop("epochs")
     config, settings = shipped_config(args.data, **shape), train_settings(epochs)
     started = time.perf_counter()
-    _, result = train_segmenter(args.data / spec["train"], spec["dev"] and args.data / spec["dev"],
-                                args.runs / name, config, settings)
+    spec = CORPORA[SHIPPED[name]]
+    train, dev, taught = args.data / spec["train"], spec["dev"] and args.data / spec["dev"], {}
+    if name in DISTILLED:
+        train, dev, taught = distilling_data(name, train, dev, args)
+    _, result = train_segmenter(train, dev, args.runs / name, config, settings)
     wall_minutes = (time.perf_counter() - started) / 60
 
     model = as_shipped(args.runs / name / "model")
     metrics = {"train_minutes": result.train_seconds / 60, "wall_minutes": wall_minutes,
                "best_epoch": (result.best or {}).get("epoch"), "seed": SEED, "segmenter": config_dict(config),
-               "train_settings": config_dict(settings), **scores(name, model, args.data)}
+               "train_settings": config_dict(settings), **taught, **scores(name, model, args.data)}
     package(model, metrics, args.out / name, args.data)
     return metrics
+
+
+def distilling_data(name: str, train: Path, dev: Path | None, args) -> tuple[Corpus, Path | list, dict]:
+    """A DISTILLED model's training sentences (the training file's, less the held-out end when it is the dev
+    data, plus the raw text as the teacher segments it), its dev data, and a record of the teacher."""
+    teacher_dir = args.teacher
+    if teacher_dir is None:  # the teacher: SHAPE, trained on the same data
+        config = shipped_config(args.data, **{key: value for key, value in SHAPE.items() if key != "epochs"})
+        train_segmenter(train, dev, args.runs / f"{name}-teacher", config, train_settings(SHAPE["epochs"]))
+        teacher_dir = args.runs / f"{name}-teacher" / "model"
+    teacher = as_shipped(teacher_dir)
+    sentences, held_out = hold_out(read_corpus(train).sentences)
+    sentences, dev = (sentences, held_out) if dev is None else (sentences + held_out, dev)
+    raw = RawText.read([args.data / source for source in DISTILLED[name]])
+    logging.info("%s; segmented by the teacher (%s) to learn from", raw.describe(), teacher_dir)
+    taught = [[word for word in row if not word.isspace()] for row in teacher.lcut_batch(raw.texts)]
+    record = {"teacher_hidden": teacher.net.config.hidden, "teacher_dev_f1": teacher.evaluate(dev).f1,
+              "teacher_text": DISTILLED[name], "teacher_chars": sum(map(len, raw.texts))}
+    return Corpus(sentences + taught), dev, {"distilled": record}
 
 
 def as_shipped(model_dir: Path) -> Segmenter:
@@ -149,12 +176,17 @@ def package(model: Segmenter, metrics: dict, target: Path, data: Path, card=None
 def model_card(m: dict) -> str:
     s, j, c = m["test_scores"], m["jieba_test_scores"], m["segmenter"]
     pretrain = ", ".join(c["pretrain"])
+    distilled = m.get("distilled")
+    taught = (f"\n- Distilled from a teacher of {distilled['teacher_hidden']} units each way (dev F1 "
+              f"{distilled['teacher_dev_f1'] * 100:.2f}, trained on the same sentences): also trained on "
+              f"{distilled['teacher_chars']:,} characters of raw text ({', '.join(distilled['teacher_text'])}, their "
+              "words joined up) as the teacher segments it." if distilled else "")
     return f"""# zhtagger segmenter `{m['model']}`
 
 {m['description']}.
 
 ## Data
-- Trained on `{m['train']}`; model chosen on {m['dev']} (best epoch {m['best_epoch']}).
+- Trained on `{m['train']}`; model chosen on {m['dev']} (best epoch {m['best_epoch']}).{taught}
 - Embeddings pretrained (skip-gram) on: {pretrain}; jieba 0.42's bundled dictionary as a word-lexicon feature.
 - Tested once on `{m['test']}`. The corpora are for research use and are not part of this package.
 

@@ -81,7 +81,7 @@ def test_fine_tuning_learns_the_domain_and_saves_a_model_that_loads(base_model, 
 
 
 def test_replay_mixes_a_fresh_share_of_the_original_text_into_every_epoch(tiny_corpus):
-    segmenter = Segmenter.load("pku-fast")
+    segmenter = Segmenter.load("pku")
     domain = segmenter.encode(["胃镜复查", "阿莫西林一天三次"])
     replay = segmenter.encode(["".join(s) for s in tiny_corpus[0][:200]])
     joined, rows = with_replay(domain, replay, ratio=2.0)

@@ -200,7 +200,7 @@ def test_shipped_names_load_through_the_registry():
     assert type(zhtagger.load("pku")).__name__ == "Segmenter"
     assert type(zhtagger.load("cloze")).__name__ == "Cloze"
     assert type(zhtagger.load("ner")).__name__ == "Tagger"
-    with pytest.raises(ModelDirError, match="shipped models: pku, pku-fast, pku-pos, ctb, cloze, ner"):
+    with pytest.raises(ModelDirError, match="shipped models: pku, pku-pos, ctb, cloze, ner"):
         zhtagger.load("no-such-model")
 
 

@@ -16,7 +16,7 @@ from zhtagger.tasks.segment.predictor import Segmenter
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"  # present beside a checkout, not in every CI
 PKU_TEST = DATA / "icwb2" / "testing" / "pku_test.utf8"
-TEST_TEXTS = {"pku": PKU_TEST, "pku-fast": PKU_TEST, "pku-pos": PKU_TEST, "ctb": DATA / "ctb6" / "test.txt"}
+TEST_TEXTS = {"pku": PKU_TEST, "pku-pos": PKU_TEST, "ctb": DATA / "ctb6" / "test.txt"}
 MIXED = ["我爱北京天安门。", "iPhone 15售价5999元，涨幅3.5%，比去年高１２．５％。", "", "南京市长江大桥",
          "详见https://apple.com/cn或写信给a.b@x.org！😀", "他说：“我们明天去上海。”" * 40, "邓小平和张三丰在1998年见面"]
 

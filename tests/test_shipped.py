@@ -1,6 +1,7 @@
 """The shipped models and what users call: zhtagger.cut/lcut/tokenize, Segmenter.load, and `zhtagger cut`."""
 
 import io
+import pickle
 import sys
 
 import pytest
@@ -48,10 +49,16 @@ def test_module_functions_use_the_default_model(shipped):
 def test_load_by_name_path_and_errors(shipped, tmp_path):
     model_dir = resolve("ctb", "segment")
     assert Segmenter.load(model_dir).lcut("我爱北京") == Segmenter.load("ctb").lcut("我爱北京")
-    with pytest.raises(ModelDirError, match="shipped models: pku, pku-fast, pku-pos, ctb"):
+    with pytest.raises(ModelDirError, match="shipped models: pku, pku-pos, ctb"):
         Segmenter.load("no-such-model")
     with pytest.raises(ModelDirError, match="config.json is missing"):
         Segmenter.load(tmp_path)
+
+
+def test_a_renamed_model_loads_the_model_that_replaced_it():
+    renamed = Segmenter.load("pku-fast")  # shipped before 0.3; pku is as fast now
+    assert renamed.lcut("南京市长江大桥") == Segmenter.load("pku").lcut("南京市长江大桥")
+    assert pickle.loads(pickle.dumps(renamed)).lcut("我爱北京天安门") == ["我", "爱", "北京", "天安门"]
 
 
 def test_non_chinese_text_stays_whole(shipped):
@@ -106,9 +113,9 @@ def run_cli(args, capsys, stdin: bytes | None = None, monkeypatch=None):
 
 
 def test_cli_reads_stdin_and_keeps_one_line_per_line(capsys, monkeypatch):
-    code, out, _ = run_cli([], capsys, "我爱北京天安门\n\n今天 天气\u2028很好\r\n最后一行".encode(), monkeypatch)
+    code, out, _ = run_cli([], capsys, "我爱北京天安门\n\n今天 天气\u2028很好\r\n我们去上海".encode(), monkeypatch)
     assert code == 0
-    assert out == "我 爱 北京 天安门\n\n今天 天气 很 好\r\n最后 一 行"  # each line keeps its own line end
+    assert out == "我 爱 北京 天安门\n\n今天 天气 很 好\r\n我们 去 上海"  # each line keeps its own line end
 
 
 def test_cli_pos_tags_words_as_jiebas_p_does(tmp_path, capsys, monkeypatch):

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import importlib
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 _LAZY = {
     **dict.fromkeys(["cut", "lcut", "lcut_batch", "tokenize", "load_userdict", "add_word", "del_word", "initialize",

@@ -2,7 +2,7 @@
 
 Words and flags come from a model that learnt part-of-speech tags with the words
 (:meth:`Segmenter.pos_batch`; every character kept, as in ``lcut``): the tokenizer's own model when it has
-tags, else, for a tokenizer on the PKU standard (``pku``, the default, or ``pku-fast``), the shipped
+tags, else, for a tokenizer on the PKU standard (``pku``, the default), the shipped
 ``pku-pos``, loaded on first use, which reads the tokenizer's user dictionary (the same object: ``add_word``
 on either is seen by both; a user word keeps its own tag) and main dictionary. The model's PKU tags are
 written as jieba writes them (``JIEBA_FLAGS``: punctuation ``x``, foreign strings ``eng``, morphemes such as

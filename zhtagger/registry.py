@@ -10,8 +10,8 @@ from pathlib import Path
 from zhtagger.modeldir import ModelDirError, model_dir_of, read_config
 
 MODELS_DIR = Path(__file__).resolve().parent / "models"
-SHIPPED = {"pku": "segment", "pku-fast": "segment", "pku-pos": "segment", "ctb": "segment", "cloze": "cloze",
-           "ner": "tag"}  # -> task
+SHIPPED = {"pku": "segment", "pku-pos": "segment", "ctb": "segment", "cloze": "cloze", "ner": "tag"}  # -> task
+RENAMED = {"pku-fast": "pku"}  # names models shipped under before -> the model that serves them now
 DEFAULTS = {"segment": "pku", "cloze": "cloze", "tag": "ner"}  # what a task loads when no model is named
 PREDICTORS = {  # task -> (module, class) of its trained model
     "segment": ("zhtagger.tasks.segment.predictor", "Segmenter"),
@@ -35,6 +35,8 @@ def resolve(model: str | os.PathLike | None = None, task: str | None = None) -> 
         if task not in DEFAULTS:
             raise ModelDirError(f"name a model directory: no {task!r} model is shipped")
         model = DEFAULTS[task]
+    if isinstance(model, str) and model in RENAMED:  # pku-fast: pku has been as fast since zhtagger 0.3
+        model = RENAMED[model]
     if isinstance(model, str) and model in SHIPPED:
         if task not in (None, SHIPPED[model]):
             raise ModelDirError(f"{model!r} is the shipped {SHIPPED[model]} model, not a {task} model; shipped "

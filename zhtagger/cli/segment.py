@@ -24,7 +24,7 @@ def add_cut_parser(commands) -> None:
                      help="domain terms (jieba's format) for the lexicon feature: hints the model weighs, where a "
                           "user dictionary's words are forced; may be repeated")
     cut.add_argument("-m", "--model", default=None, metavar="MODEL",
-                     help="shipped model name (pku, the default; pku-fast; pku-pos, the default with --pos; ctb) "
+                     help="shipped model name (pku, the default; pku-pos, the default with --pos; ctb) "
                           "or a model directory")
     cut.add_argument("-p", "--pos", nargs="?", const="_", default=None, metavar="DELIM",
                      help="part-of-speech tags too, as word_tag (or word DELIM tag), from a model that learnt "

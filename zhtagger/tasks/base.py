@@ -42,9 +42,9 @@ class Predictor(ABC):
     def loaded_from(self, model: str | os.PathLike | None, **options) -> Predictor:
         """Remember how this predictor was loaded (``load(model, **options)``): a shipped model by its name, a
         model directory by its absolute path (which must exist where a copy is unpickled)."""
-        from zhtagger.registry import SHIPPED
+        from zhtagger.registry import RENAMED, SHIPPED
 
-        shipped = model is None or (isinstance(model, str) and model in SHIPPED)
+        shipped = model is None or (isinstance(model, str) and (model in SHIPPED or model in RENAMED))
         self.source = {"model": model if shipped else os.path.abspath(model), **options}
         return self
 
