@@ -11,7 +11,7 @@ import zhtagger.core.light as light
 import zhtagger.tasks.segment.predictor as predictor
 from zhtagger.tasks.engine import run_in_order
 from zhtagger.tasks.segment.predictor import Segmenter
-from zhtagger.tasks.segment.stream import segment_lines
+from zhtagger.tasks.segment.stream import PAUSE, batched, bursts, segment_lines
 
 
 def blas_threads_now() -> list[int]:
@@ -83,3 +83,9 @@ def test_segmenting_in_threads_gives_what_one_thread_gives(monkeypatch):
     assert segmenter.lcut_batch(texts) == one
     assert list(segmenter.cut(long_text)) == one_long and "".join(one_long) == long_text
     assert list(segment_lines(texts, segmenter, batch_size=2)) == one
+
+
+def test_batches_come_in_runs_that_end_where_the_input_paused():
+    lines = ["a", "b", "c", PAUSE, "d", PAUSE, PAUSE, "e"]
+    assert [list(run) for run in bursts(lines, 2)] == [[["a", "b"], ["c"]], [["d"]], [], [["e"]]]
+    assert list(batched(lines, 2)) == [["a", "b"], ["c"], ["d"], ["e"]]

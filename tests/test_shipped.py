@@ -338,10 +338,11 @@ def test_surrogateescape_round_trips_undecodable_bytes_to_a_file(tmp_path):
     assert out.read_bytes().endswith(b"\xff\n") and out.read_bytes().startswith("我 爱 北京".encode())
 
 
-def test_an_interactive_line_is_answered_before_the_next_arrives(tmp_path):
+@pytest.mark.parametrize("threads", ["1", "2"])
+def test_an_interactive_line_is_answered_before_the_next_arrives(tmp_path, threads):
     import subprocess
 
-    process = subprocess.Popen([sys.executable, "-m", "zhtagger", "cut"], stdin=subprocess.PIPE,
+    process = subprocess.Popen([sys.executable, "-m", "zhtagger", "cut", "--threads", threads], stdin=subprocess.PIPE,
                                stdout=subprocess.PIPE, text=True, encoding="utf-8")
     try:
         process.stdin.write("我爱北京天安门\n")

@@ -117,15 +117,33 @@ def waiting(descriptor: int) -> bool:
 
 def batched(lines: Iterable[str | None], size: int) -> Iterator[list[str]]:
     """Lists of up to ``size`` lines; a :data:`PAUSE` ends a list early."""
-    batch: list[str] = []
-    for line in lines:
-        if line is not PAUSE:
-            batch.append(line)
-        if batch and (line is PAUSE or len(batch) >= size):
+    for burst in bursts(lines, size):
+        yield from burst
+
+
+def bursts(lines: Iterable[str | None], size: int) -> Iterator[Iterator[list[str]]]:
+    """The lists of :func:`batched` in runs, each ending where the input paused (or ended): a run is read
+    lazily, and must be used up before the next one is taken."""
+    lines = iter(lines)
+    ended = False
+
+    def run() -> Iterator[list[str]]:
+        nonlocal ended
+        batch: list[str] = []
+        for line in lines:
+            if line is not PAUSE:
+                batch.append(line)
+            if batch and (line is PAUSE or len(batch) >= size):
+                yield batch
+                batch = []
+            if line is PAUSE:
+                return
+        ended = True
+        if batch:
             yield batch
-            batch = []
-    if batch:
-        yield batch
+
+    while not ended:
+        yield run()
 
 
 def segment_lines(lines: Iterable[str], segmenter, batch_size: int = 1000, workers: int = 1, pos: bool = False
@@ -133,10 +151,11 @@ def segment_lines(lines: Iterable[str], segmenter, batch_size: int = 1000, worke
     """The tokens of each line, in order (with ``pos``, (word, tag) pairs: ``pos_batch``). With ``workers > 1``,
     batches go to that many processes, each with a copy of ``segmenter`` (pickled: a loaded model travels as its
     name or path and the user's words, see :class:`~zhtagger.tasks.base.Predictor`) and one thread."""
-    if workers == 1:  # in threads with set_num_threads(n > 1), n batches at a time (read ahead, as workers are)
-        jobs = (partial(tokens_of, segmenter, batch, pos) for batch in batched(lines, batch_size))
-        for rows in run_in_order(jobs, segmenter.engine_threads()):
-            yield from rows
+    if workers == 1:  # with set_num_threads(n > 1), n batches at a time in threads, never reading past a pause
+        for burst in bursts(lines, batch_size):
+            for rows in run_in_order((partial(tokens_of, segmenter, batch, pos) for batch in burst),
+                                     segmenter.engine_threads()):
+                yield from rows
         return
     context = multiprocessing.get_context("spawn")  # fork is unsafe once BLAS or torch has started its threads
     with one_thread_each(), main_script_hidden():
