@@ -30,8 +30,8 @@ import numpy as np
 
 from zhtagger.core.config import Direction, Merge, TaggerConfig
 
-TABLE_BYTES = 32 * 2**20  # the most memory an id channel's kept projections take; ids past it are
-# projected in each batch that has them
+TABLE_BYTES = 64 * 2**20  # the most memory an id channel's kept projections take (only rows written count);
+# ids past it are projected in each batch that has them
 
 
 class BlasThreads:
@@ -141,8 +141,8 @@ class IdChannel:
     each direction, gate-major (see :func:`gate_major`): embeddings (V, E), weight (n_dir, E, 4H), bias
     (n_dir, 4H) for one channel of a layer. Each id's projection is computed the first time a batch has it and
     kept, up to TABLE_BYTES of them (all at load, for a vocabulary that small): a large vocabulary such as the
-    bigrams' would take 88 to 175 MB as a full table, while the ids a text uses are far fewer (32k of 86k
-    bigrams in the PKU test text) and their rows are the only memory the kept table touches."""
+    bigrams' would take 110 MB as a full table (pku), while the ids a text uses are far fewer (34k of 107k
+    bigrams in the PKU test text: 34 MB) and their rows are the only memory the kept table touches."""
 
     def __init__(self, embeddings: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None) -> None:
         n_dir, _, width = weight.shape
