@@ -174,10 +174,9 @@ class IdChannel:
         with self._lock:
             ids = ids[self.slots[ids] < 0][: self.table.shape[2] - self.used]
             if len(ids):
-                rows = np.arange(self.used, self.used + len(ids))
-                self.table[:, :, rows] = self.computed(ids)
-                self.used += len(ids)
-                self.slots[ids] = rows
+                start, self.used = self.used, self.used + len(ids)
+                self.table[:, :, start : self.used] = self.computed(ids)
+                self.slots[ids] = np.arange(start, self.used)
 
     def rows_of(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The projections of ``ids`` (any shape) as rows of a table: (the table (n_dir, 4, R, H), each id's
