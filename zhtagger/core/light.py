@@ -138,18 +138,20 @@ class LightTagger:
 
 class IdChannel:
     """One id channel's share of the first layer's input projection, ``embeddings[id] @ weight (+ bias)`` for
-    each direction, gate-major (see :func:`gate_major`): embeddings (V, E), weight (n_dir, E, 4H), bias
-    (n_dir, 4H) for one channel of a layer. Each id's projection is computed the first time a batch has it and
-    kept, up to TABLE_BYTES of them (all at load, for a vocabulary that small): a large vocabulary such as the
-    bigrams' would take 110 MB as a full table (pku), while the ids a text uses are far fewer (34k of 107k
-    bigrams in the PKU test text: 34 MB) and their rows are the only memory the kept table touches."""
+    each direction: embeddings (V, E), weight (n_dir, E, 4H), bias (n_dir, 4H) for one channel of a layer.
+    Each id's projection is computed the first time a batch has it and kept, up to TABLE_BYTES of them (all at
+    load, for a vocabulary that small): a large vocabulary such as the bigrams' would take 110 MB as a full
+    table (pku), while the ids a text uses are far fewer (34k of 107k bigrams in the PKU test text: 34 MB) and
+    their rows are the only memory the kept table touches. Rows are kept whole (4H values an id, both gates'
+    order as the layer's): a step reads an id's row at once, which beat gate-major blocks (eight places an id)."""
 
     def __init__(self, embeddings: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None) -> None:
         n_dir, _, width = weight.shape
         self.size = embeddings.shape[0]
         self.embeddings, self.weight, self.bias = embeddings, weight, bias
         capacity = min(self.size, TABLE_BYTES // (n_dir * width * 4))
-        self.table = np.empty((n_dir, 4, capacity, width // 4), dtype=np.float32)  # pages taken as rows are written
+        # (n_dir, rows, 4H): the rows written are a prefix of each direction's block, the only memory taken
+        self.table = np.empty((n_dir, capacity, width), dtype=np.float32)
         self.slots = np.full(self.size, -1, dtype=np.int64)  # each id's row in the table; -1: not computed
         self.used = 0  # rows of the table written
         self._lock = threading.Lock()
@@ -164,23 +166,23 @@ class IdChannel:
         self.__init__(**state)
 
     def computed(self, ids: np.ndarray) -> np.ndarray:
-        """The projections of ``ids`` (U,), computed now: (n_dir, 4, U, H)."""
+        """The projections of ``ids`` (U,), computed now: (n_dir, U, 4H)."""
         projected = self.embeddings[ids].astype(np.float32) @ self.weight
-        return gate_major(projected if self.bias is None else projected + self.bias[:, None])
+        return projected if self.bias is None else projected + self.bias[:, None]
 
     def keep(self, ids: np.ndarray) -> None:
         """Compute and keep the projections of distinct ``ids`` not kept yet, as far as the table has room.
         A row is written before its id's slot says so, so a thread reading slots never sees an unwritten row."""
         with self._lock:
-            ids = ids[self.slots[ids] < 0][: self.table.shape[2] - self.used]
+            ids = ids[self.slots[ids] < 0][: self.table.shape[1] - self.used]
             if len(ids):
                 start, self.used = self.used, self.used + len(ids)
-                self.table[:, :, start : self.used] = self.computed(ids)
+                self.table[:, start : self.used] = self.computed(ids)
                 self.slots[ids] = np.arange(start, self.used)
 
     def rows_of(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The projections of ``ids`` (any shape) as rows of a table: (the table (n_dir, 4, R, H), each id's
-        row number). The kept table, once it holds them all (as far as it has room); else one made now for
+        """The projections of ``ids`` (any shape) as rows of a table: (the table (n_dir, R, 4H), each id's row
+        number). The kept table, once it holds them all (as far as it has room); else one made now for
         these ids alone."""
         slots = self.slots[ids]
         if (slots < 0).any():
@@ -190,9 +192,9 @@ class IdChannel:
             return self.table, slots  # rows other threads add meanwhile are never ones these slots name
         distinct, rows = np.unique(ids, return_inverse=True)
         kept = self.slots[distinct]
-        table = np.empty((*self.table.shape[:2], len(distinct), self.table.shape[3]), dtype=np.float32)
-        table[:, :, kept >= 0] = self.table[:, :, kept[kept >= 0]]
-        table[:, :, kept < 0] = self.computed(distinct[kept < 0])  # no room left for them
+        table = np.empty((self.table.shape[0], len(distinct), self.table.shape[2]), dtype=np.float32)
+        table[:, kept >= 0] = self.table[:, kept[kept >= 0]]
+        table[:, kept < 0] = self.computed(distinct[kept < 0])  # no room left for them
         return table, rows.reshape(ids.shape)
 
 
@@ -267,7 +269,7 @@ def run_cells(recurrent: np.ndarray, going: np.ndarray, tables: list[np.ndarray]
               ids: list[np.ndarray] | None = None, projected: np.ndarray | None = None) -> np.ndarray:
     """The LSTM recurrence, gates (i, f, o, g) with the first three pre-halved, all arrays gate-major (see
     :func:`gate_major`): at step t the gates are ``h @ recurrent`` (n_dir, 4, H, H) plus the input projection,
-    either the sum over id channels k of the rows ``ids[k][t]`` (n_dir, B) of ``tables[k]`` (n_dir, 4, R_k, H)
+    either the sum over id channels k of the rows ``ids[k][t]`` (n_dir, B) of ``tables[k]`` (n_dir, R_k, 4H)
     or ``projected[t]`` (n_dir, 4, B, H). Rows go longest first and ``going[t]`` of them are still going at
     step t; the others' states stay 0. Returns the hidden states (T, n_dir, B, H)."""
     n_dir, _, hidden, _ = recurrent.shape
@@ -276,25 +278,21 @@ def run_cells(recurrent: np.ndarray, going: np.ndarray, tables: list[np.ndarray]
     h = np.zeros((n_dir, batch, hidden), dtype=np.float32)
     c = np.zeros_like(h)
     squashed = np.empty_like(h)
-    # a step's gates and a term to add are contiguous (n_dir, 4, n, H) arrays at the start of these buffers
+    # a step's gates and a looked-up term are contiguous arrays at the start of these buffers
     gates_buffer, term_buffer = np.empty((2, n_dir * 4 * batch * hidden), dtype=np.float32)
-    # one lookup a channel for every direction and gate: a table's (d, k) rows come d * 4 + k th
-    blocks = (np.arange(n_dir * 4).reshape(n_dir, 4))[None, :, :, None]
-    lookups = [(table.reshape(-1, hidden), rows[:, :, None, :] + blocks * table.shape[2])
+    # one lookup a channel for both directions: direction d's rows come after the others' in its table
+    lookups = [(table.reshape(-1, table.shape[2]), rows + (np.arange(n_dir) * table.shape[1])[None, :, None])
                for table, rows in zip(tables or (), ids or (), strict=True)]
     for t in range(steps):
         n = going[t]
         gates = gates_buffer[: n_dir * 4 * n * hidden].reshape(n_dir, 4, n, hidden)
-        if lookups:
-            term = term_buffer[: gates.size].reshape(gates.shape)
-            for k, (rows, steps_rows) in enumerate(lookups):
-                np.take(rows, steps_rows[t, :, :, :n], axis=0, out=term if k else gates, mode="clip")  # "raise" copies
-                if k:
-                    gates += term
-            np.matmul(h[:, None, :n], recurrent, out=term)
-            gates += term
+        np.matmul(h[:, None, :n], recurrent, out=gates)
+        if lookups:  # each channel's rows, read whole (4H contiguous values an id), added gate by gate
+            term = term_buffer[: gates.size].reshape(n_dir, n, 4 * hidden)
+            for rows, steps_rows in lookups:
+                np.take(rows, steps_rows[t, :, :n], axis=0, out=term, mode="clip")  # "raise" copies twice
+                gates += term.reshape(n_dir, n, 4, hidden).transpose(0, 2, 1, 3)
         else:
-            np.matmul(h[:, None, :n], recurrent, out=gates)
             gates += projected[t, :, :, :n]
         np.tanh(gates, out=gates)
         sigmoids = gates[:, :3]
