@@ -142,8 +142,8 @@ class IdChannel:
     Each id's projection is computed the first time a batch has it and kept, up to TABLE_BYTES of them (all at
     load, for a vocabulary that small): a large vocabulary such as the bigrams' would take 110 MB as a full
     table (pku), while the ids a text uses are far fewer (34k of 107k bigrams in the PKU test text: 34 MB) and
-    their rows are the only memory the kept table touches. Rows are kept whole (4H values an id, both gates'
-    order as the layer's): a step reads an id's row at once, which beat gate-major blocks (eight places an id)."""
+    their rows are the only memory the kept table touches. Rows are kept whole (an id's 4H values together,
+    in the layer's gate order): a step reads an id's row at once, which beat gate-major blocks (eight places)."""
 
     def __init__(self, embeddings: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None) -> None:
         n_dir, _, width = weight.shape
