@@ -13,6 +13,7 @@ from zhtagger.core.model import SequenceTagger, TaggerConfig
 from zhtagger.registry import shipped_names
 from zhtagger.tasks.cloze.predictor import Cloze
 from zhtagger.tasks.segment.predictor import Segmenter
+from zhtagger.tasks.tag.predictor import Tagger
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"  # present beside a checkout, not in every CI
 PKU_TEST = DATA / "icwb2" / "testing" / "pku_test.utf8"
@@ -60,6 +61,12 @@ def test_shipped_segmenters_cut_alike_in_both_engines(name):
     if TEST_TEXTS[name].is_file():  # the whole test text, when the corpora are beside the checkout
         lines = TEST_TEXTS[name].read_text(encoding="utf-8").replace(" ", "").splitlines()
         assert numpy_model.lcut_batch(lines) == torch_model.lcut_batch(lines)
+
+
+def test_the_shipped_ner_model_tags_alike_in_both_engines():
+    numpy_model, torch_model = Tagger.load("ner"), Tagger.load("ner", engine="torch", precision="float32")
+    texts = MIXED + (PKU_TEST.read_text(encoding="utf-8").splitlines() if PKU_TEST.is_file() else [])
+    assert numpy_model.predict(texts) == torch_model.predict(texts)
 
 
 def test_the_shipped_cloze_model_ranks_alike_in_both_engines():
