@@ -54,6 +54,25 @@ def test_the_numpy_core_computes_what_the_torch_core_does(monkeypatch, direction
                                    rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("joint_ids", [1, 2**17])
+def test_input_columns_looked_up_apart_or_joined_compute_the_same(monkeypatch, joint_ids):
+    monkeypatch.setattr(light, "JOINT_IDS", joint_ids)  # 1: a lookup a column; 2**17: the two smallest as one
+    monkeypatch.setattr(light, "TABLE_BYTES", TABLES["some"])
+    config = TaggerConfig(n_outputs=4, vocab_sizes=(30, 7, 700), embedding_dims=(6, 3, 4), hidden=7,
+                          direction="bidirectional", merge="concat")
+    torch.manual_seed(0)
+    model = SequenceTagger(config).eval()
+    numpy_model = light.LightTagger(config, {k: v.numpy() for k, v in model.state_dict().items()})
+    assert len(numpy_model.channels) == (3 if joint_ids == 1 else 2)  # 30 * 7 * 700 > 2**17: 700 stays apart
+    rng = np.random.default_rng(2)
+    x = np.stack([rng.integers(0, size, (4, 8)) for size in (30, 7, 700)], -1)
+    lengths = np.array([8, 5, 8, 2])
+    with torch.no_grad():
+        expected = model(torch.from_numpy(x), torch.from_numpy(lengths)).numpy()
+    real = np.arange(8)[None, :] < lengths[:, None]
+    np.testing.assert_allclose(numpy_model(x, lengths)[real], expected[real], rtol=1e-5, atol=1e-6)
+
+
 @pytest.mark.parametrize("name", shipped_names("segment"))
 def test_shipped_segmenters_cut_alike_in_both_engines(name):
     numpy_model, torch_model = Segmenter.load(name), Segmenter.load(name, engine="torch", precision="float32")
