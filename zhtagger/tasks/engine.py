@@ -8,7 +8,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from enum import Enum
-from itertools import chain
+from itertools import chain, islice
 from typing import TypeVar
 
 import numpy as np
@@ -86,8 +86,7 @@ def run_in_order(jobs: Iterable[Callable[[], T]], threads: int) -> Iterator[T]:
     (at most two a thread started ahead of the one handed on, so memory stays bounded). A single job, one
     thread, or a job of a job already in such a thread runs in the calling thread."""
     jobs = iter(jobs)
-    started = [] if threads <= 1 or getattr(_in_pool, "active", False) else \
-        [job for job in (next(jobs, None), next(jobs, None)) if job is not None]
+    started = list(islice(jobs, 2)) if threads > 1 and not getattr(_in_pool, "active", False) else []
     if len(started) < 2:
         yield from (job() for job in chain(started, jobs))
         return

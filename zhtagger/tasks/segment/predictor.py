@@ -173,8 +173,7 @@ class Segmenter(Predictor):
                 if group:
                     yield partial(self._rows_of, group, decoder, pos, False)
                     group, size = [], 0
-                for number, (start, end) in enumerate(chunk_spans(text, 0, len(text), GROUP_CHARS)):
-                    yield partial(self._rows_of, [text[start:end]], decoder, pos, number > 0)
+                yield from self._block_jobs(text, decoder, pos)
                 continue
             group.append(text)
             size += len(text)
@@ -183,6 +182,12 @@ class Segmenter(Predictor):
                 group, size = [], 0
         if group:
             yield partial(self._rows_of, group, decoder, pos, False)
+
+    def _block_jobs(self, text: str, decoder: Decoder | str | None, pos: bool) -> Iterator[Callable]:
+        """Jobs for a text cut into blocks of at most GROUP_CHARS characters (see :meth:`cut`): each returns
+        ([the block's tokens], whether the block continues the text)."""
+        for number, (start, end) in enumerate(chunk_spans(text, 0, len(text), GROUP_CHARS)):
+            yield partial(self._rows_of, [text[start:end]], decoder, pos, number > 0)
 
     def _rows_of(self, texts: list[str], decoder, pos: bool, continued: bool) -> tuple[list[list], bool]:
         return self._lcut_group(texts, decoder, pos), continued
@@ -275,9 +280,7 @@ class Segmenter(Predictor):
         return self._cut(as_text(text))
 
     def _cut(self, text: str, decoder: Decoder | str | None = None, pos: bool = False) -> Iterator:
-        blocks = (partial(self._rows_of, [text[start:end]], decoder, pos, False)
-                  for start, end in chunk_spans(text, 0, len(text), GROUP_CHARS))
-        for rows, _ in run_in_order(blocks, self.engine_threads()):
+        for rows, _ in run_in_order(self._block_jobs(text, decoder, pos), self.engine_threads()):
             yield from rows[0]
 
     def engine_threads(self) -> int:
