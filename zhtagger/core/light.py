@@ -13,9 +13,10 @@ measures the agreement):
   them once per distinct combination of ids in a batch: 4-5% faster, and no batch-sized tables);
 - ``sigmoid(z) = (tanh(z / 2) + 1) / 2``, so with the input, forget and output gates' weights halved at load,
   one ``tanh`` over all four gates serves them all;
-- all arrays of the recurrence are gate-major (:func:`gate_major`): each gate's values for all rows lie
-  together, so the cell's arithmetic on one gate reads and writes contiguous memory (a strided slice costs
-  three times as much);
+- a step's gates are summed row by row (``h @ W_hh`` and the looked-up rows, each id's 4H values
+  contiguous) and the one ``tanh`` writes them gate-major: each gate's values for all rows together, so the
+  cell's arithmetic on one gate reads and writes contiguous memory (a strided slice costs three times as
+  much; adding the rows to gate-major sums cost more than the transposing ``tanh``: 9% of the recurrence);
 - both directions of a layer run in one loop over time, stacked, so each step is one batched matrix product
   and a few array operations; rows go longest first, so the rows still going at a step are a prefix and no
   work is spent on padding.
@@ -226,8 +227,8 @@ class LightLayer:
         scale[: 3 * hidden] = 0.5
         self.input_weight = np.stack([w[f"{prefix}.{d}_lstm.weight_ih_l0"][order].T * scale
                                       for d in directions])  # (n_dir, input_size, 4H)
-        recurrent = np.stack([w[f"{prefix}.{d}_lstm.weight_hh_l0"][order].T * scale for d in directions])
-        self.recurrent = gate_major(recurrent)  # (n_dir, 4, H, H)
+        self.recurrent = np.stack([w[f"{prefix}.{d}_lstm.weight_hh_l0"][order].T * scale
+                                   for d in directions])  # (n_dir, H, 4H)
         self.bias = np.stack([(w[f"{prefix}.{d}_lstm.bias_ih_l0"] + w[f"{prefix}.{d}_lstm.bias_hh_l0"])[order]
                               * scale for d in directions])  # (n_dir, 4H)
 
@@ -252,9 +253,9 @@ class LightLayer:
 
     def run(self, inputs: np.ndarray, orders: list[np.ndarray | None], going: np.ndarray) -> list[np.ndarray]:
         """Dense inputs (B, T, D), rows longest first -> each direction's outputs (B, T, H) in text order."""
-        projected = np.stack([gate_major(read_steps(inputs, positions).transpose(1, 0, 2) @ self.input_weight[d]
-                                         + self.bias[d]) for d, positions in enumerate(orders)], axis=1)
-        return in_text_order(run_cells(self.recurrent, going, projected=projected), orders)  # (T, n_dir, 4, B, H)
+        projected = np.stack([read_steps(inputs, positions).transpose(1, 0, 2) @ self.input_weight[d] + self.bias[d]
+                              for d, positions in enumerate(orders)], axis=1)  # (T, n_dir, B, 4H)
+        return in_text_order(run_cells(self.recurrent, going, projected=projected), orders)
 
 
 def joined_columns(sizes: list[int]) -> list[tuple[int, ...]]:
@@ -269,14 +270,6 @@ def joined_columns(sizes: list[int]) -> list[tuple[int, ...]]:
             group, product = (), 1
         group, product = group + (column,), product * sizes[column]
     return groups + [group] if group else groups
-
-
-def gate_major(array: np.ndarray) -> np.ndarray:
-    """(..., N, 4H) -> (..., 4, N, H), contiguous: each gate's values of all rows together, so that the
-    recurrence's operations on one gate read and write contiguous memory."""
-    *outer, rows, width = array.shape
-    split = array.reshape(*outer, rows, 4, width // 4)
-    return np.ascontiguousarray(np.moveaxis(split, -2, -3))
 
 
 def in_text_order(outputs: np.ndarray, orders: list[np.ndarray | None]) -> list[np.ndarray]:
@@ -302,34 +295,36 @@ def reading_order(lengths: np.ndarray, steps: int) -> np.ndarray:
 
 def run_cells(recurrent: np.ndarray, going: np.ndarray, tables: list[np.ndarray] | None = None,
               ids: list[np.ndarray] | None = None, projected: np.ndarray | None = None) -> np.ndarray:
-    """The LSTM recurrence, gates (i, f, o, g) with the first three pre-halved, all arrays gate-major (see
-    :func:`gate_major`): at step t the gates are ``h @ recurrent`` (n_dir, 4, H, H) plus the input projection,
-    either the sum over id channels k of the rows ``ids[k][t]`` (n_dir, B) of ``tables[k]`` (n_dir, R_k, 4H)
-    or ``projected[t]`` (n_dir, 4, B, H). Rows go longest first and ``going[t]`` of them are still going at
-    step t; the others' states stay 0. Returns the hidden states (T, n_dir, B, H)."""
-    n_dir, _, hidden, _ = recurrent.shape
-    steps, batch = len(going), (ids[0] if ids is not None else projected).shape[-2 if ids is None else 2]
+    """The LSTM recurrence, gates (i, f, o, g) with the first three pre-halved: at step t the gates are
+    ``h @ recurrent`` (n_dir, H, 4H) plus the input projection, either the sum over id channels k of the rows
+    ``ids[k][t]`` (n_dir, B) of ``tables[k]`` (n_dir, R_k, 4H) or ``projected[t]`` (n_dir, B, 4H). Rows go
+    longest first and ``going[t]`` of them are still going at step t; the others' states stay 0. Returns the
+    hidden states (T, n_dir, B, H)."""
+    n_dir, hidden = recurrent.shape[0], recurrent.shape[1]
+    steps, batch = len(going), (ids[0].shape[2] if ids is not None else projected.shape[2])
     outputs = np.zeros((steps, n_dir, batch, hidden), dtype=np.float32)
     h = np.zeros((n_dir, batch, hidden), dtype=np.float32)
     c = np.zeros_like(h)
     squashed = np.empty_like(h)
-    # a step's gates and a looked-up term are contiguous arrays at the start of these buffers
-    gates_buffer, term_buffer = np.empty((2, n_dir * 4 * batch * hidden), dtype=np.float32)
+    # a step's sums, a looked-up term and the gates are contiguous arrays at the start of these buffers
+    sums_buffer, term_buffer, gates_buffer = np.empty((3, n_dir * batch * 4 * hidden), dtype=np.float32)
     # one lookup a channel for both directions: direction d's rows come after the others' in its table
     lookups = [(table.reshape(-1, table.shape[2]), rows + (np.arange(n_dir) * table.shape[1])[None, :, None])
                for table, rows in zip(tables or (), ids or (), strict=True)]
     for t in range(steps):
         n = going[t]
-        gates = gates_buffer[: n_dir * 4 * n * hidden].reshape(n_dir, 4, n, hidden)
-        np.matmul(h[:, None, :n], recurrent, out=gates)
-        if lookups:  # each channel's rows, read whole (4H contiguous values an id), added gate by gate
-            term = term_buffer[: gates.size].reshape(n_dir, n, 4 * hidden)
+        size = n_dir * n * 4 * hidden
+        sums = sums_buffer[:size].reshape(n_dir, n, 4 * hidden)
+        np.matmul(h[:, :n], recurrent, out=sums)
+        if lookups:
+            term = term_buffer[:size].reshape(sums.shape)
             for rows, steps_rows in lookups:
                 np.take(rows, steps_rows[t, :, :n], axis=0, out=term, mode="clip")  # "raise" copies twice
-                gates += term.reshape(n_dir, n, 4, hidden).transpose(0, 2, 1, 3)
+                sums += term
         else:
-            gates += projected[t, :, :, :n]
-        np.tanh(gates, out=gates)
+            sums += projected[t, :, :n]
+        gates = gates_buffer[:size].reshape(n_dir, 4, n, hidden)  # gate-major from here
+        np.tanh(sums.reshape(n_dir, n, 4, hidden).transpose(0, 2, 1, 3), out=gates)
         sigmoids = gates[:, :3]
         sigmoids *= 0.5
         sigmoids += 0.5
