@@ -4,6 +4,7 @@ from hypothesis import strategies as st
 
 from zhtagger.text.align import align_to_vocabulary, split_into_vocabulary
 from zhtagger.text.corpus import Corpus, CorpusError, normalize, read_corpus, split_long
+from zhtagger.text.vocab import char_codes, normalized_codes
 
 
 def write(tmp_path, name, content, encoding="utf-8"):
@@ -76,6 +77,11 @@ def test_normalize_is_one_to_one():
 @given(st.text())
 def test_normalize_keeps_length(text):
     assert len(normalize(text)) == len(text)
+
+
+def test_normalized_codes_fold_as_normalize_does():
+    every = "".join(map(chr, [*range(0xD800), *range(0xE000, 0x20000)]))  # all but surrogates, past the BMP
+    assert (normalized_codes(char_codes(every)) == char_codes(normalize(every))).all()
 
 
 @given(st.lists(st.sampled_from(["北京", "，", "天安门", "我", "。", "非常非常长的词语"]), max_size=40),

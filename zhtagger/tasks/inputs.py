@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from zhtagger.text.corpus import normalize
-from zhtagger.text.vocab import UNKNOWN_ID, Vocabulary, bigram_codes, bigrams, char_codes
+from zhtagger.text.vocab import UNKNOWN_ID, Vocabulary, bigram_codes, bigrams, char_codes, normalized_codes
 
 if TYPE_CHECKING:
     import torch
@@ -113,12 +113,13 @@ def encode_texts(texts: Sequence[str], chars: Vocabulary, bigram_vocab: Vocabula
     the :class:`~zhtagger.text.lexicon.Lexicon` features of the original text (with ``lexicon``); and tags."""
     lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
     offsets = np.concatenate([[0], np.cumsum(lengths)])
-    codes = char_codes(normalize("".join(texts)))  # normalising is character by character
+    original = char_codes("".join(texts))
+    codes = normalized_codes(original)  # normalising is character by character
     channels = [chars.code_ids(codes)]
     if bigram_vocab is not None:
         channels.append(bigram_vocab.code_ids(bigram_codes(codes, offsets)))
     if lexicon is not None:  # dictionary words are matched in the original text
-        channels.append(lexicon.features_of_codes(char_codes("".join(texts)), offsets))
+        channels.append(lexicon.features_of_codes(original, offsets))
     flat_tags = (np.fromiter((t for row in tags for t in row), dtype=np.int64, count=int(offsets[-1]))
                  if tags is not None else np.zeros(int(offsets[-1]), dtype=np.int64))
     return Encoded(np.stack(channels, axis=1), flat_tags, offsets)

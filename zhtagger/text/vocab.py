@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
+from zhtagger.text.corpus import FOLD
 from zhtagger.text.hashindex import HashIndex
 
 PAD, UNK = "<pad>", "<unk>"
@@ -107,6 +108,16 @@ def char_codes(text: str) -> np.ndarray:
 def code_points(text: str) -> np.ndarray:
     """The code points of ``text`` as the uint32 array its UTF-32 encoding is (a third of char_codes' memory)."""
     return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
+FOLDED = np.arange(max(FOLD) + 1, dtype=np.int64)  # FOLD as an array: code point -> the one it folds to
+FOLDED[list(FOLD)] = list(FOLD.values())
+
+
+def normalized_codes(codes: np.ndarray) -> np.ndarray:
+    """:func:`~zhtagger.text.corpus.normalize` on code points (int64): one array lookup, where translating the
+    text took eight times as long."""
+    return np.where(codes < len(FOLDED), FOLDED[np.minimum(codes, len(FOLDED) - 1)], codes)
 
 
 def bigram_codes(codes: np.ndarray, offsets: np.ndarray) -> np.ndarray:
