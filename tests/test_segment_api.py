@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from zhtagger.tasks.segment.predictor import Segmenter
-from zhtagger.text.spans import Kind, allowed_tags, split_spans, texts_allowed_tags
+from zhtagger.text.spans import Kind, allowed_tags, matched_spans, split_spans, texts_allowed_tags
 from zhtagger.text.tags import B, E, M, S
 from zhtagger.text.userdict import UserDictionary
 
@@ -31,6 +31,11 @@ def test_spans_cover_any_text(text):
     spans = list(split_spans(text))
     assert "".join(text[a:b] for a, b, _ in spans) == text
     assert all(b > a for a, b, _ in spans)
+
+
+@given(st.text(alphabet=st.sampled_from(list("aw1.:/@ \n\u3000中，"))))
+def test_spans_found_without_the_pattern_only_where_it_finds_none(text):
+    assert list(split_spans(text)) == list(matched_spans(text))
 
 
 def test_letter_and_number_runs_cannot_hold_a_boundary():
