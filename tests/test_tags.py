@@ -33,6 +33,17 @@ def test_any_tag_sequence_keeps_every_character(tags):
     assert "".join(tags_to_words(text, tags)) == text
 
 
+@given(st.lists(st.tuples(st.text(st.characters(codec=None), min_size=1), st.sampled_from([B, M, E, S])),
+                max_size=12))
+def test_words_come_out_whole_whatever_characters_they_hold(pieces):
+    """Control characters (the separator texts_to_words cuts with is one the text lacks), lone surrogates and
+    characters past the BMP come out as they went in."""
+    text = "\x00\x01\ud800" + "".join(piece for piece, _ in pieces) + "\U0001F600"
+    tags = [S, S, S] + [tag for piece, tag in pieces for _ in piece] + [S]
+    assert "".join(tags_to_words(text, tags)) == text
+    assert tags_to_words("\x00a\x00", [S, B, E]) == ["\x00", "a\x00"]
+
+
 def test_illegal_sequences():
     assert not is_legal([M, E])
     assert not is_legal([B])

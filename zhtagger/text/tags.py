@@ -5,6 +5,7 @@ B begins a multi-character word, M continues it, E ends it, S is a single-charac
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 import numpy as np
@@ -65,11 +66,23 @@ def texts_to_words(text: str, tags: np.ndarray, offsets: np.ndarray) -> list[lis
     cut = np.zeros(len(text) + 1, dtype=bool)  # a word begins at each True (the last: the end)
     cut[1:-1] = (tags[:-1] == E) | (tags[:-1] == S) | (tags[1:] == B) | (tags[1:] == S)
     cut[offsets] = True
-    edges = np.flatnonzero(cut).tolist()
+    edges = np.flatnonzero(cut)
+    words = split_at(text, edges[1:-1])
     shared: dict[str, str] = {}  # one string object per distinct word: a big text's tokens take a tenth of the memory
-    words = [shared.setdefault(word, word) for word in map(text.__getitem__, map(slice, edges, edges[1:]))]
+    words = list(map(shared.setdefault, words, words))
     firsts = np.searchsorted(edges, offsets).tolist()  # each text's first word
     return [words[a:b] for a, b in zip(firsts, firsts[1:], strict=False)]
+
+
+def split_at(text: str, positions: np.ndarray) -> list[str]:
+    """``text`` cut before each of the (increasing, inner) ``positions``: a character found nowhere in the text
+    goes in at each and ``str.split`` cuts there (a third of the time slicing each word takes)."""
+    if not text:
+        return []
+    separator = next(char for char in map(chr, itertools.count()) if char not in text)
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    marked = np.insert(codes, positions, ord(separator))
+    return marked.tobytes().decode("utf-32-le", "surrogatepass").split(separator)
 
 
 def is_legal(tags: Sequence[int]) -> bool:
