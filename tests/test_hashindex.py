@@ -29,6 +29,8 @@ def test_a_repeated_key_keeps_its_first_value_and_the_empty_marker_is_refused():
     assert HashIndex(np.array([5, 5, 6]), np.array([1, 2, 3])).get(np.array([5, 6]), 0).tolist() == [1, 3]
     with pytest.raises(ValueError, match="below 2"):
         HashIndex(np.array([EMPTY]))
+    with pytest.raises(TypeError, match="without values"):
+        HashIndex(np.array([5])).get(np.array([5]), 0)  # a membership table keeps no values
 
 
 def test_lexicon_matches_exactly_the_dictionary_words():
