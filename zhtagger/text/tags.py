@@ -103,28 +103,34 @@ def bmes_viterbi(emissions: np.ndarray, lengths: np.ndarray) -> np.ndarray:
 
     emissions (B, T, 4) per-step scores (IMPOSSIBLE where a tag is forbidden), lengths (B,) -> tags (B, T), 0 at
     padded steps. Under the rules only two states matter: the best path ending in a closed word (E or S) and
-    the best ending inside an open one (B or M); B and S follow the first, M and E the second. So each step is
-    a few vector operations over the batch, and the backpointers are two bits.
+    the best ending inside an open one (B or M); S (from closed) and E (from open) close a word, B (from closed)
+    and M (from open) open one. So each step is three array operations over the batch, and the backpointers
+    are two bits.
     """
     batch, steps, _ = emissions.shape
-    scores = np.ascontiguousarray(emissions.transpose(1, 2, 0), dtype=np.float32)  # (T, 4, B): one row a step
+    # (T, to closed|open, from closed|open, B): [[S, E], [B, M]] at each step
+    scores = np.ascontiguousarray(emissions[:, :, [S, E, B, M]].transpose(1, 2, 0), dtype=np.float32)
+    scores = scores.reshape(steps, 2, 2, batch)
     padded = np.arange(steps)[:, None] >= lengths[None, :]  # (T, B)
-    scores[:, :S][np.broadcast_to(padded[:, None, :], (steps, S, batch))] = IMPOSSIBLE
-    scores[:, S][padded] = 0  # past its end a row goes on with S, which also makes it end in E or S
-    closed_from_open = np.empty((steps, batch), dtype=bool)  # E (from B/M) beat S (from E/S)
-    open_from_open = np.empty((steps, batch), dtype=bool)  # M (from B/M) beat B (from E/S)
-    closed, opened = scores[0, S].copy(), scores[0, B].copy()  # a sentence starts with S or B
-    closed_from_open[0] = open_from_open[0] = False
+    # past its end a row goes on with S at no cost, which also makes it end in E or S
+    scores = np.where(padded[:, None, None, :], PAST_THE_END, scores)
+    from_open = np.empty((steps, 2, batch), dtype=bool)  # whether each state's best path came from an open word
+    best = scores[0, :, 0].copy()  # (2, B): a text starts after a closed word, with S or B
+    candidates = np.empty((2, 2, batch), dtype=np.float32)
+    from_closed_scores, from_open_scores = candidates[:, 0], candidates[:, 1]
     for t in range(1, steps):
-        step = scores[t]
-        to_e, to_s = opened + step[E], closed + step[S]
-        to_m, to_b = opened + step[M], closed + step[B]
-        closed_from_open[t], open_from_open[t] = to_e > to_s, to_m > to_b
-        closed, opened = np.maximum(to_e, to_s), np.maximum(to_m, to_b)
-    tags = np.empty((steps, batch), dtype=np.int64)
-    is_open = np.zeros(batch, dtype=bool)  # the last tag closes a word
-    for t in range(steps - 1, -1, -1):
-        tags[t] = np.where(is_open, np.where(open_from_open[t], M, B), np.where(closed_from_open[t], E, S))
-        is_open = np.where(is_open, open_from_open[t], closed_from_open[t])
+        np.add(scores[t], best, out=candidates)
+        np.greater(from_open_scores, from_closed_scores, out=from_open[t])
+        np.maximum(from_open_scores, from_closed_scores, out=best)
+    states = np.zeros((steps, batch), dtype=np.int64)  # 1 where a word is open; the last step closes one
+    for t in range(steps - 1, 0, -1):
+        states[t - 1] = np.where(states[t], from_open[t, 1], from_open[t, 0])
+    previous = np.zeros_like(states)  # a text begins after a closed word
+    previous[1:] = states[:-1]
+    tags = TAG_OF_STATES[states, previous]
     tags[padded] = 0
     return tags.T
+
+
+TAG_OF_STATES = np.array([[S, E], [B, M]])  # [state][previous state] -> the tag between them
+PAST_THE_END = np.array([[[0], [IMPOSSIBLE]], [[IMPOSSIBLE], [IMPOSSIBLE]]], dtype=np.float32)  # only S, free
