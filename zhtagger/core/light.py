@@ -113,6 +113,7 @@ class LightTagger:
         self.layers = [LightLayer(w, f"lstm.{layer}", directions, config.hidden) for layer in range(config.layers)]
         self.output_weight = np.ascontiguousarray(w["output.weight"].T)  # (H or 2H, C)
         self.output_bias = w["output.bias"]
+        self.direction_weights = direction_weights(self.output_weight, len(directions), config.merge)
         self.channels = self.layers[0].id_channels(self.embeddings)
 
     def __call__(self, x: np.ndarray, lengths: np.ndarray | None = None) -> np.ndarray:
@@ -125,19 +126,35 @@ class LightTagger:
         batch, steps = x.shape[:2]
         lengths = np.full(batch, steps, dtype=np.int64) if lengths is None else np.asarray(lengths)
         longest_first = np.argsort(-lengths, kind="stable")
-        x, lengths = x[longest_first], lengths[longest_first]
+        reordered = not (longest_first == np.arange(batch)).all()  # batches of a segmenter come in this order
+        if reordered:
+            x, lengths = x[longest_first], lengths[longest_first]
         going = (lengths[None, :] > np.arange(steps)[:, None]).sum(1)  # (T,) rows still going at each step
         orders = [reading_order(lengths, steps) if backward else None for backward in self.backward]
         if self.channels:
-            h = self.layers[0].run_ids(x[..., None] if x.ndim == 2 else x, self.channels, orders, going)
+            states = self.layers[0].run_ids(x[..., None] if x.ndim == 2 else x, self.channels, orders, going)
         else:
-            h = self.layers[0].run(x.astype(np.float32), orders, going)
-        h = merge(h, self.config.merge)
+            states = self.layers[0].run(x.astype(np.float32), orders, going)
         for layer in self.layers[1:]:
-            h = merge(layer.run(h, orders, going), self.config.merge)  # (B, T, H or 2H)
+            states = layer.run(merge(in_text_order(states, orders), self.config.merge), orders, going)
+        if not reordered:
+            return self.output(states, orders)
         outputs = np.empty((batch, steps, len(self.output_bias)), dtype=np.float32)
-        outputs[longest_first] = h @ self.output_weight + self.output_bias
+        outputs[longest_first] = self.output(states, orders)
         return outputs  # (B, T, C)
+
+    def output(self, states: np.ndarray, orders: list[np.ndarray | None]) -> np.ndarray:
+        """The output layer on the last layer's states (n_dir, T, B, H), each direction's in its reading order
+        -> (B, T, C) in text order. The layer is linear, so each direction's states are projected first and
+        put in text order as C values a step instead of H (unless the directions are multiplied)."""
+        if self.direction_weights is None:
+            return merge(in_text_order(states, orders), self.config.merge) @ self.output_weight + self.output_bias
+        _, steps, batch, hidden = states.shape
+        total = self.output_bias
+        for direction, (weight, positions) in enumerate(zip(self.direction_weights, orders, strict=True)):
+            projected = (states[direction].reshape(-1, hidden) @ weight).reshape(steps, batch, -1)
+            total = total + read_steps(projected.transpose(1, 0, 2), positions)
+        return total
 
 
 class IdChannel:
@@ -243,19 +260,21 @@ class LightLayer:
                 for number, group in enumerate(groups)]
 
     def run_ids(self, ids: np.ndarray, channels: list[IdChannel], orders: list[np.ndarray | None],
-                going: np.ndarray) -> list[np.ndarray]:
-        """Ids (B, T, K), rows longest first -> each direction's outputs (B, T, H) in text order."""
+                going: np.ndarray) -> np.ndarray:
+        """Ids (B, T, K), rows longest first -> the states (n_dir, T, B, H), each direction's in its reading
+        order."""
         sources = [channel.rows_of(channel.ids_of(ids)) for channel in channels]
         steps_rows = [np.stack([read_steps(rows, positions).T for positions in orders], axis=1)  # (T, n_dir, B)
                       for _, rows in sources]
         tables = [table for table, _ in sources]
-        return in_text_order(run_cells(self.recurrent, going, tables=tables, ids=steps_rows), orders)
+        return run_cells(self.recurrent, going, tables=tables, ids=steps_rows)
 
-    def run(self, inputs: np.ndarray, orders: list[np.ndarray | None], going: np.ndarray) -> list[np.ndarray]:
-        """Dense inputs (B, T, D), rows longest first -> each direction's outputs (B, T, H) in text order."""
+    def run(self, inputs: np.ndarray, orders: list[np.ndarray | None], going: np.ndarray) -> np.ndarray:
+        """Dense inputs (B, T, D), rows longest first -> the states (n_dir, T, B, H), each direction's in its
+        reading order."""
         projected = np.stack([read_steps(inputs, positions).transpose(1, 0, 2) @ self.input_weight[d] + self.bias[d]
                               for d, positions in enumerate(orders)], axis=1)  # (T, n_dir, B, 4H)
-        return in_text_order(run_cells(self.recurrent, going, projected=projected), orders)
+        return run_cells(self.recurrent, going, projected=projected)
 
 
 def joined_columns(sizes: list[int]) -> list[tuple[int, ...]]:
@@ -272,9 +291,9 @@ def joined_columns(sizes: list[int]) -> list[tuple[int, ...]]:
     return groups + [group] if group else groups
 
 
-def in_text_order(outputs: np.ndarray, orders: list[np.ndarray | None]) -> list[np.ndarray]:
-    """Outputs (T, n_dir, B, H) in each direction's reading order -> (B, T, H) per direction, in text order."""
-    return [read_steps(outputs[:, d].transpose(1, 0, 2), positions) for d, positions in enumerate(orders)]
+def in_text_order(states: np.ndarray, orders: list[np.ndarray | None]) -> list[np.ndarray]:
+    """States (n_dir, T, B, H) in each direction's reading order -> (B, T, H) per direction, in text order."""
+    return [read_steps(states[d].transpose(1, 0, 2), positions) for d, positions in enumerate(orders)]
 
 
 def read_steps(array: np.ndarray, positions: np.ndarray | None) -> np.ndarray:
@@ -299,10 +318,10 @@ def run_cells(recurrent: np.ndarray, going: np.ndarray, tables: list[np.ndarray]
     ``h @ recurrent`` (n_dir, H, 4H) plus the input projection, either the sum over id channels k of the rows
     ``ids[k][t]`` (n_dir, B) of ``tables[k]`` (n_dir, R_k, 4H) or ``projected[t]`` (n_dir, B, 4H). Rows go
     longest first and ``going[t]`` of them are still going at step t; the others' states stay 0. Returns the
-    hidden states (T, n_dir, B, H)."""
+    hidden states (n_dir, T, B, H)."""
     n_dir, hidden = recurrent.shape[0], recurrent.shape[1]
     steps, batch = len(going), (ids[0].shape[2] if ids is not None else projected.shape[2])
-    outputs = np.zeros((steps, n_dir, batch, hidden), dtype=np.float32)
+    outputs = np.zeros((n_dir, steps, batch, hidden), dtype=np.float32)
     h = np.zeros((n_dir, batch, hidden), dtype=np.float32)
     c = np.zeros_like(h)
     squashed = np.empty_like(h)
@@ -333,7 +352,7 @@ def run_cells(recurrent: np.ndarray, going: np.ndarray, tables: list[np.ndarray]
         np.multiply(gates[:, 0], gates[:, 3], out=candidate)  # input * candidate
         cell += candidate
         np.tanh(cell, out=candidate)
-        h = outputs[t]
+        h = outputs[:, t]
         np.multiply(gates[:, 2], candidate, out=h[:, :n])  # output
     return outputs
 
@@ -350,6 +369,20 @@ def merge(outputs: list[np.ndarray], mode: Merge) -> np.ndarray:
     if mode is Merge.MUL:
         return forward * backward
     return (forward + backward) / 2
+
+
+def direction_weights(weight: np.ndarray, n_dir: int, mode: Merge) -> list[np.ndarray] | None:
+    """The output weight (H or 2H, C) as each direction's share when the merge is linear (a direction's states
+    times its share, summed, is the merged states times the weight); None for ``mul``."""
+    if n_dir == 1:
+        return [weight]
+    if mode is Merge.CONCAT:
+        return np.split(weight, 2)
+    if mode is Merge.SUM:
+        return [weight, weight]
+    if mode is Merge.AVE:
+        return [weight / 2, weight / 2]
+    return None
 
 
 def strip_prefix(weights: Mapping[str, np.ndarray], prefix: str) -> dict[str, np.ndarray]:
