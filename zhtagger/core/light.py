@@ -321,40 +321,56 @@ def run_cells(recurrent: np.ndarray, going: np.ndarray, tables: list[np.ndarray]
     hidden states (n_dir, T, B, H)."""
     n_dir, hidden = recurrent.shape[0], recurrent.shape[1]
     steps, batch = len(going), (ids[0].shape[2] if ids is not None else projected.shape[2])
-    outputs = np.zeros((n_dir, steps, batch, hidden), dtype=np.float32)
-    h = np.zeros((n_dir, batch, hidden), dtype=np.float32)
-    c = np.zeros_like(h)
-    squashed = np.empty_like(h)
-    # a step's sums, a looked-up term and the gates are contiguous arrays at the start of these buffers
-    sums_buffer, term_buffer, gates_buffer = np.empty((3, n_dir * batch * 4 * hidden), dtype=np.float32)
+    outputs = np.zeros((n_dir, steps + 1, batch, hidden), dtype=np.float32)  # step 0 holds the initial state
+    cells = StepArrays(n_dir, batch, hidden)
     # one lookup a channel for both directions: direction d's rows come after the others' in its table
     lookups = [(table.reshape(-1, table.shape[2]), rows + (np.arange(n_dir) * table.shape[1])[None, :, None])
                for table, rows in zip(tables or (), ids or (), strict=True)]
     for t in range(steps):
         n = going[t]
-        size = n_dir * n * 4 * hidden
-        sums = sums_buffer[:size].reshape(n_dir, n, 4 * hidden)
-        np.matmul(h[:, :n], recurrent, out=sums)
-        if lookups:
-            term = term_buffer[:size].reshape(sums.shape)
-            for rows, steps_rows in lookups:
-                np.take(rows, steps_rows[t, :, :n], axis=0, out=term, mode="clip")  # "raise" copies twice
-                sums += term
-        else:
+        sums, term, transposed, gates, sigmoids, cell, candidate = cells.of(n)
+        np.matmul(outputs[:, t, :n], recurrent, out=sums)
+        for rows, steps_rows in lookups:
+            rows.take(steps_rows[t, :, :n], axis=0, out=term, mode="clip")  # "raise" copies twice
+            sums += term
+        if projected is not None:
             sums += projected[t, :, :n]
-        gates = gates_buffer[:size].reshape(n_dir, 4, n, hidden)  # gate-major from here
-        np.tanh(sums.reshape(n_dir, n, 4, hidden).transpose(0, 2, 1, 3), out=gates)
-        sigmoids = gates[:, :3]
+        np.tanh(transposed, out=gates)  # gate-major from here
         sigmoids *= 0.5
         sigmoids += 0.5
-        cell, candidate = c[:, :n], squashed[:, :n]
         cell *= gates[:, 1]  # forget
         np.multiply(gates[:, 0], gates[:, 3], out=candidate)  # input * candidate
         cell += candidate
         np.tanh(cell, out=candidate)
-        h = outputs[:, t]
-        np.multiply(gates[:, 2], candidate, out=h[:, :n])  # output
-    return outputs
+        np.multiply(gates[:, 2], candidate, out=outputs[:, t + 1, :n])  # output
+    return outputs[:, 1:]
+
+
+class StepArrays:
+    """The arrays a step of :func:`run_cells` works in, for the rows still going: views of buffers made once,
+    and made again only when fewer rows go on (a step's Python overhead is a good part of its time)."""
+
+    def __init__(self, n_dir: int, batch: int, hidden: int) -> None:
+        self.shape = n_dir, batch, hidden
+        # a step's sums, a looked-up term and the gates are contiguous arrays at the start of these buffers
+        self.buffers = np.empty((3, n_dir * batch * 4 * hidden), dtype=np.float32)
+        self.cell = np.zeros((n_dir, batch, hidden), dtype=np.float32)
+        self.squashed = np.empty_like(self.cell)
+        self.rows, self.views = -1, ()
+
+    def of(self, rows: int) -> tuple[np.ndarray, ...]:
+        """(sums and term (n_dir, rows, 4H), the sums as gate-major (n_dir, 4, rows, H), the gates (n_dir, 4,
+        rows, H), their first three, cell states and a scratch array (n_dir, rows, H))."""
+        if rows != self.rows:
+            n_dir, _, hidden = self.shape
+            size = n_dir * rows * 4 * hidden
+            sums, term, gates = (buffer[:size] for buffer in self.buffers)
+            sums = sums.reshape(n_dir, rows, 4 * hidden)
+            gates = gates.reshape(n_dir, 4, rows, hidden)
+            self.rows = rows
+            self.views = (sums, term.reshape(sums.shape), sums.reshape(n_dir, rows, 4, hidden).transpose(0, 2, 1, 3),
+                          gates, gates[:, :3], self.cell[:, :rows], self.squashed[:, :rows])
+        return self.views
 
 
 def merge(outputs: list[np.ndarray], mode: Merge) -> np.ndarray:
