@@ -1,5 +1,5 @@
 """The numpy engine's settings, without torch: its BLAS threads are its own and never leak to the user's numpy;
-segmenting in threads gives what one thread gives."""
+segmenting a stream in threads gives what one thread gives."""
 
 import threading
 import time
@@ -73,16 +73,26 @@ def test_a_failing_job_raises_in_the_caller():
         list(run_in_order([lambda: 1, fail, lambda: 3], 2))
 
 
-def test_segmenting_in_threads_gives_what_one_thread_gives(monkeypatch):
+def test_segmenting_a_stream_in_threads_gives_what_one_thread_gives(monkeypatch):
     segmenter = Segmenter.load("pku")
     monkeypatch.setattr(predictor, "GROUP_CHARS", 50)  # many groups, and long texts cut into blocks
     texts = ["他说：“我们明天去上海。”" * 9, "", "南京市长江大桥", "iPhone 15售价5999元。" * 5, "我爱北京天安门"] * 3
     long_text = "".join(texts)
     one, one_long = segmenter.lcut_batch(texts), list(segmenter.cut(long_text))
+    assert "".join(one_long) == long_text and [token for row in one for token in row] == one_long
     monkeypatch.setattr(light, "_threads", 2)
-    assert segmenter.lcut_batch(texts) == one
-    assert list(segmenter.cut(long_text)) == one_long and "".join(one_long) == long_text
+    threads = set()
+    lcut_group = Segmenter._lcut_group
+
+    def spying(self, *args, **kwargs):
+        threads.add(threading.get_ident())
+        return lcut_group(self, *args, **kwargs)
+
+    monkeypatch.setattr(Segmenter, "_lcut_group", spying)
+    assert segmenter.lcut_batch(texts) == one and list(segmenter.cut(long_text)) == one_long
+    assert threads == {threading.get_ident()}  # in the calling thread, whatever set_num_threads says
     assert list(segment_lines(texts, segmenter, batch_size=2)) == one
+    assert len(threads) > 1  # a stream's batches in threads of their own
 
 
 def test_batches_come_in_runs_that_end_where_the_input_paused():

@@ -41,9 +41,9 @@ JOINT_IDS = 2**17  # input columns whose vocabularies multiply to at most this a
 class BlasThreads:
     """BLAS threads for the engine's own matrix products: always one (numpy's default is one per core). Its
     products are small: a second thread gains 2% on an idle 2-core machine and makes them 5 to 50 times slower
-    when another process keeps the cores busy (measured); more cores are used by segmenting several batches at
-    once in threads instead (see :func:`set_num_threads`). Limited around each call only (threadpoolctl), so the
-    user's own numpy keeps its setting."""
+    when another process keeps the cores busy (measured); more cores are used by processes (``--workers``,
+    ``enable_parallel``) or, for a stream, threads (see :func:`set_num_threads`). Limited around each call only
+    (threadpoolctl), so the user's own numpy keeps its setting."""
 
     def __init__(self) -> None:
         self._controller = None  # made on first use; it holds ctypes handles, so pickling leaves it out
@@ -76,14 +76,16 @@ class BlasThreads:
 
 
 BLAS_THREADS = BlasThreads()
-_threads = 1  # how many threads the numpy engine segments with (see set_num_threads)
+_threads = 1  # how many threads a stream is segmented with (see set_num_threads)
 
 
 def set_num_threads(count: int) -> None:
-    """How many threads the numpy engine segments with (1 by default), like ``torch.set_num_threads``: a
-    segmenter's ``lcut_batch`` (and ``zhtagger cut``) runs that many groups of texts at once, each in a thread
-    of its own; numpy lets go of the interpreter lock inside its array operations, so they run on separate
-    cores."""
+    """How many threads a stream of lines is segmented with on the numpy engine (1 by default), like
+    ``torch.set_num_threads``: ``zhtagger cut`` segments that many batches of lines at once, each in a thread of
+    its own, while the main thread reads and writes (1.2x with two threads on two cores, results/speed.md).
+    ``lcut_batch`` and ``cut`` run in the calling thread: a step's array operations take microseconds, and
+    handing the interpreter lock between threads at each costs as much (two threads ran at 0.8x of one);
+    processes use more cores (``enable_parallel``, ``--workers``)."""
     global _threads
     if count < 1:
         raise ValueError(f"need at least one thread; got {count}")

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Sequence
-from functools import partial
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +21,7 @@ from zhtagger.modeldir import (
 )
 from zhtagger.registry import resolve
 from zhtagger.tasks.base import Predictor
-from zhtagger.tasks.engine import Decoder, choose_engine, inference_dtype, run_in_order
+from zhtagger.tasks.engine import Decoder, choose_engine, inference_dtype
 from zhtagger.tasks.segment.config import SegmenterConfig
 from zhtagger.tasks.segment.data import Encoded, encode_texts
 from zhtagger.tasks.segment.light import LightSegmenterNet, decode, joint_log_probs, logsumexp
@@ -155,42 +154,39 @@ class Segmenter(Predictor):
         if isinstance(texts, str | bytes):
             raise TypeError("lcut_batch takes a list of texts, not one text (for one text, use lcut)")
         results: list[list] = []
-        for rows, continued in run_in_order(self._group_jobs(texts, decoder, pos), self.engine_threads()):
+        for group, continued in self._groups(texts):
+            rows = self._lcut_group(group, decoder, pos)
             if continued:  # the next block of a long text
                 results[-1] += rows[0]
             else:
                 results += rows
         return results
 
-    def _group_jobs(self, texts: Sequence[str], decoder: Decoder | str | None, pos: bool) -> Iterator[Callable]:
-        """Jobs that segment ``texts`` in groups of about GROUP_CHARS characters, each returning (the tokens of
-        each text of its group, False); a longer text is cut into blocks (see :meth:`cut`), one a job, whose
-        next blocks' jobs return ([tokens], True)."""
+    def _groups(self, texts: Sequence[str]) -> Iterator[tuple[list[str], bool]]:
+        """``texts`` in groups of about GROUP_CHARS characters, each with False; a longer text cut into blocks
+        (see :meth:`cut`), each a group of its own, with whether it continues the text."""
         group: list[str] = []
         size = 0
         for text in map(as_text, texts):
             if len(text) > GROUP_CHARS:
                 if group:
-                    yield partial(self._rows_of, group, decoder, pos, False)
+                    yield group, False
                     group, size = [], 0
-                yield from self._block_jobs(text, decoder, pos)
+                yield from self._blocks(text)
                 continue
             group.append(text)
             size += len(text)
             if size >= GROUP_CHARS:
-                yield partial(self._rows_of, group, decoder, pos, False)
+                yield group, False
                 group, size = [], 0
         if group:
-            yield partial(self._rows_of, group, decoder, pos, False)
+            yield group, False
 
-    def _block_jobs(self, text: str, decoder: Decoder | str | None, pos: bool) -> Iterator[Callable]:
-        """Jobs for a text cut into blocks of at most GROUP_CHARS characters (see :meth:`cut`): each returns
-        ([the block's tokens], whether the block continues the text)."""
+    def _blocks(self, text: str) -> Iterator[tuple[list[str], bool]]:
+        """A text cut into blocks of at most GROUP_CHARS characters (see :meth:`cut`), each with whether it
+        continues the text."""
         for number, (start, end) in enumerate(chunk_spans(text, 0, len(text), GROUP_CHARS)):
-            yield partial(self._rows_of, [text[start:end]], decoder, pos, number > 0)
-
-    def _rows_of(self, texts: list[str], decoder, pos: bool, continued: bool) -> tuple[list[list], bool]:
-        return self._lcut_group(texts, decoder, pos), continued
+            yield [text[start:end]], number > 0
 
     def _lcut_group(self, texts: Sequence[str], decoder: Decoder | str | None = None, pos: bool = False
                     ) -> list[list]:
@@ -280,12 +276,13 @@ class Segmenter(Predictor):
         return self._cut(as_text(text))
 
     def _cut(self, text: str, decoder: Decoder | str | None = None, pos: bool = False) -> Iterator:
-        for rows, _ in run_in_order(self._block_jobs(text, decoder, pos), self.engine_threads()):
-            yield from rows[0]
+        for block, _ in self._blocks(text):
+            yield from self._lcut_group(block, decoder, pos)[0]
 
     def engine_threads(self) -> int:
-        """Threads to segment with: :func:`~zhtagger.core.light.num_threads` on the numpy engine; torch runs
-        threads of its own."""
+        """Threads a stream of lines is segmented with (see
+        :func:`~zhtagger.tasks.segment.stream.segment_lines`): :func:`~zhtagger.core.light.num_threads` on the
+        numpy engine; torch runs threads of its own."""
         return num_threads() if isinstance(self.net, LightSegmenterNet) else 1
 
     def tokenize(self, text: str) -> Iterator[tuple[str, int, int]]:
