@@ -119,7 +119,7 @@ def child(tool: str, options: dict, data: Path, repeat: int) -> dict:
 
             torch.set_num_threads(options["threads"])
         else:
-            from zhtagger.core.light import set_num_threads
+            from zhtagger.core.threads import set_num_threads
 
             set_num_threads(options["threads"])  # segmenting threads (BLAS stays at one)
         model = Segmenter.load(options["model"], engine=options.get("engine", "auto"),

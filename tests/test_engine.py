@@ -8,6 +8,7 @@ import pytest
 from threadpoolctl import threadpool_info
 
 import zhtagger.core.light as light
+import zhtagger.core.threads as threads_setting
 import zhtagger.tasks.segment.predictor as predictor
 from zhtagger.tasks.engine import run_in_order
 from zhtagger.tasks.segment.predictor import Segmenter
@@ -33,7 +34,7 @@ def test_the_engine_runs_its_own_thread_count_and_restores_the_users(monkeypatch
     assert seen and all(counts == [1] * len(counts) for counts in seen)
     assert blas_threads_now() == before
     with pytest.raises(ValueError, match="at least one thread"):
-        light.set_num_threads(0)
+        threads_setting.set_num_threads(0)
 
 
 def test_jobs_run_in_threads_and_come_back_in_order():
@@ -80,7 +81,7 @@ def test_segmenting_a_stream_in_threads_gives_what_one_thread_gives(monkeypatch)
     long_text = "".join(texts)
     one, one_long = segmenter.lcut_batch(texts), list(segmenter.cut(long_text))
     assert "".join(one_long) == long_text and [token for row in one for token in row] == one_long
-    monkeypatch.setattr(light, "_threads", 2)
+    monkeypatch.setattr(threads_setting, "_threads", 2)
     threads = set()
     lcut_group = Segmenter._lcut_group
 

@@ -16,7 +16,7 @@ TASK_FILES = {"__init__.py", "config.py", "data.py", "network.py", "predictor.py
 TORCH_FREE = ["zhtagger", "zhtagger.api", "zhtagger.cli", "zhtagger.config", "zhtagger.optional",
               "zhtagger.evaluation", "zhtagger.modeldir", "zhtagger.registry", "zhtagger.core.config",
               "zhtagger.tokenizer", "zhtagger.posseg", "zhtagger.text.dictionary",
-              "zhtagger.core.light", "zhtagger.tasks.base",
+              "zhtagger.core.light", "zhtagger.core.threads", "zhtagger.tasks.base",
               "zhtagger.tasks.inputs", "zhtagger.tasks.engine", "zhtagger.tasks.segment.stream",
               "zhtagger.tasks.segment.light", "zhtagger.tasks.cloze.light"] + [
     f"zhtagger.tasks.{task}.{name}" for task in TASKS for name in ("config", "predictor", "evaluate", "data")] + [

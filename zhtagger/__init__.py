@@ -27,7 +27,7 @@ _LAZY = {
                     "zhtagger.api"),
     "Tokenizer": "zhtagger.tokenizer",
     "load": "zhtagger.registry",
-    "set_num_threads": "zhtagger.core.light",
+    "set_num_threads": "zhtagger.core.threads",
     "Evaluation": "zhtagger.evaluation",
     "Segmenter": "zhtagger.tasks.segment.predictor",
     "SegmenterConfig": "zhtagger.tasks.segment.config",

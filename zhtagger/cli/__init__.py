@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
 def use_threads(count: int) -> None:
     """Read by numpy's BLAS and by torch when they load (the commands load them after this), set in the numpy
     engine, and in torch if it is loaded already."""
-    from zhtagger.core.light import set_num_threads
+    from zhtagger.core.threads import set_num_threads
 
     os.environ.update(dict.fromkeys(("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"), str(count)))
     set_num_threads(count)

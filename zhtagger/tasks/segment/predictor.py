@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from zhtagger.core.config import TaggerConfig
-from zhtagger.core.light import num_threads
+from zhtagger.core.threads import num_threads
 from zhtagger.evaluation import Evaluation
 from zhtagger.modeldir import (
     ModelDirError,
@@ -281,7 +281,7 @@ class Segmenter(Predictor):
 
     def engine_threads(self) -> int:
         """Threads a stream of lines is segmented with (see
-        :func:`~zhtagger.tasks.segment.stream.segment_lines`): :func:`~zhtagger.core.light.num_threads` on the
+        :func:`~zhtagger.tasks.segment.stream.segment_lines`): :func:`~zhtagger.core.threads.num_threads` on the
         numpy engine; torch runs threads of its own."""
         return num_threads() if isinstance(self.net, LightSegmenterNet) else 1
 
