@@ -60,3 +60,11 @@ def test_many_texts_are_cut_in_one_pass_each_keeping_its_own_characters():
     assert texts_to_words("".join(texts), np.array(tags), offsets) == [["我", "爱", "北京"], [], ["天安门"], ["好"], []]
     # a word never runs from one text into the next, whatever the tags say
     assert texts_to_words("ab" + "cd", np.array([B, M, M, E]), np.array([0, 2, 4])) == [["ab"], ["cd"]]
+
+
+def test_a_word_is_one_string_object_across_calls_that_share_a_dict():
+    shared: dict[str, str] = {}
+    first = texts_to_words("北京" + "北京", np.array([B, E, B, E]), np.array([0, 2, 4]), shared)
+    second = texts_to_words("到北京", np.array([S, B, E]), np.array([0, 3]), shared)
+    assert first == [["北京"], ["北京"]] and second == [["到", "北京"]]
+    assert first[0][0] is first[1][0] is second[0][1]

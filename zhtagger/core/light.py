@@ -35,7 +35,7 @@ from zhtagger.core.threads import BLAS_THREADS
 TABLE_BYTES = 64 * 2**20  # the most memory an id channel's kept projections take (only rows written count);
 # ids past it are projected in each batch that has them
 LOAD_BYTES = 16 * 2**20  # an id channel whose projections all take at most this is computed whole at load
-JOINT_IDS = 2**17  # input columns whose vocabularies multiply to at most this are looked up as one channel
+JOINT_IDS = 2**21  # input columns whose vocabularies multiply to at most this are looked up as one channel
 
 
 class LightTagger:
@@ -45,11 +45,14 @@ class LightTagger:
     (without a task's prefix such as ``core.``).
     """
 
-    def __init__(self, config: TaggerConfig, weights: Mapping[str, np.ndarray]) -> None:
+    def __init__(self, config: TaggerConfig, weights: Mapping[str, np.ndarray],
+                 embeddings: list[np.ndarray | GatheredRows] | None = None) -> None:
         self.config = config
         self.arrays = dict(weights)  # as given, to save them again
-        # embeddings stay as stored (float16 in shipped models: half the memory); rows become float32 when used
-        self.embeddings = [np.asarray(weights[f"embeddings.{k}.weight"]) for k in range(len(config.vocab_sizes))]
+        # embeddings stay as stored (float16 in shipped models: half the memory); rows become float32 when used.
+        # Given, they replace the weights' tables (columns read as one: see GatheredRows)
+        self.embeddings = embeddings or [np.asarray(weights[f"embeddings.{k}.weight"])
+                                         for k in range(len(config.vocab_sizes))]
         w = {name: np.asarray(array, dtype=np.float32) for name, array in weights.items()
              if not name.startswith("embeddings.")}
         directions = [d for d in ("forward", "backward") if config.direction in (Direction(d), Direction.BIDIRECTIONAL)]
@@ -101,6 +104,24 @@ class LightTagger:
         return total
 
 
+class GatheredRows:
+    """An embedding table whose row i is ``tables[0][indexes[0][i]]``, ``tables[1][indexes[1][i]]``, ... side
+    by side, made when asked for: input columns of which one decides the others read as one column (a bigram
+    and the character it begins, see :meth:`~zhtagger.tasks.engine.LightTagNet.fold_bigrams`), without their
+    joint table in memory."""
+
+    def __init__(self, tables: list[np.ndarray], indexes: list[np.ndarray]) -> None:
+        self.tables, self.indexes = tables, indexes
+        self.shape = (len(indexes[0]), sum(table.shape[1] for table in tables))
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __getitem__(self, rows: np.ndarray) -> np.ndarray:
+        return np.concatenate([table[index[rows]] for table, index in zip(self.tables, self.indexes, strict=True)],
+                              axis=-1)
+
+
 class IdChannel:
     """One lookup's share of the first layer's input projection: the ids of one input column, or of a few
     joined (see :func:`joined_columns`), each id ``sum_k embeddings_k[digit_k] @ weight_k (+ bias)`` for each
@@ -121,7 +142,9 @@ class IdChannel:
         capacity = min(self.size, TABLE_BYTES // (n_dir * width * 4))
         # (n_dir, rows, 4H): the rows written are a prefix of each direction's block, the only memory taken
         self.table = np.empty((n_dir, capacity, width), dtype=np.float32)
-        self.slots = np.full(self.size, -1, dtype=np.int64)  # each id's row in the table; -1: not computed
+        # each id's row in the table plus one, 0 where not computed: zeros, whose pages take memory only once
+        # written, so ids never seen (most of a big joint vocabulary's) cost nothing
+        self.slots = np.zeros(self.size, dtype=np.int32)
         self.used = 0  # rows of the table written
         self._lock = threading.Lock()
         if self.size * n_dir * width * 4 <= LOAD_BYTES:
@@ -153,24 +176,24 @@ class IdChannel:
         """Compute and keep the projections of distinct ``ids`` not kept yet, as far as the table has room.
         A row is written before its id's slot says so, so a thread reading slots never sees an unwritten row."""
         with self._lock:
-            ids = ids[self.slots[ids] < 0][: self.table.shape[1] - self.used]
+            ids = ids[self.slots[ids] == 0][: self.table.shape[1] - self.used]
             if len(ids):
                 start, self.used = self.used, self.used + len(ids)
                 self.table[:, start : self.used] = self.computed(ids)
-                self.slots[ids] = np.arange(start, self.used)
+                self.slots[ids] = np.arange(start + 1, self.used + 1)
 
     def rows_of(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The projections of ``ids`` (any shape) as rows of a table: (the table (n_dir, R, 4H), each id's row
         number). The kept table, once it holds them all (as far as it has room); else one made now for
         these ids alone."""
-        slots = self.slots[ids]
+        slots = self.slots[ids] - 1
         if (slots < 0).any():
             self.keep(np.unique(ids[slots < 0]))
-            slots = self.slots[ids]
+            slots = self.slots[ids] - 1
         if (slots >= 0).all():
             return self.table, slots  # rows other threads add meanwhile are never ones these slots name
         distinct, rows = np.unique(ids, return_inverse=True)
-        kept = self.slots[distinct]
+        kept = self.slots[distinct] - 1
         table = np.empty((self.table.shape[0], len(distinct), self.table.shape[2]), dtype=np.float32)
         table[:, kept >= 0] = self.table[:, kept[kept >= 0]]
         table[:, kept < 0] = self.computed(distinct[kept < 0])  # no room left for them

@@ -8,12 +8,23 @@ import logging
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from zhtagger.modeldir import check_vocabulary_size, read_text_file
+from zhtagger.tasks.engine import LightTagNet
 from zhtagger.text.corpus import normalize
-from zhtagger.text.vocab import UNKNOWN_ID, Vocabulary, bigram_codes, bigrams, char_codes, normalized_codes
+from zhtagger.text.vocab import (
+    UNKNOWN_ID,
+    Vocabulary,
+    bigram_codes,
+    bigrams,
+    char_codes,
+    first_chars,
+    normalized_codes,
+)
 
 if TYPE_CHECKING:
     import torch
@@ -22,6 +33,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+CHARS_FILE, BIGRAMS_FILE = "chars.txt", "bigrams.txt"
 MIN_NEW_BIGRAM_COUNT = 2  # a bigram new to the model joins its vocabulary when the domain text has it this often
 
 
@@ -124,6 +136,19 @@ def encode_texts(texts: Sequence[str], chars: Vocabulary, bigram_vocab: Vocabula
     flat_tags = (np.fromiter((t for row in tags for t in row), dtype=np.int64, count=int(offsets[-1]))
                  if tags is not None else np.zeros(int(offsets[-1]), dtype=np.int64))
     return Encoded(np.stack(channels, axis=1), flat_tags, offsets)
+
+
+def read_vocabularies(path: Path, core_config: dict, bigram_dim: int, net) -> tuple[Vocabulary, Vocabulary]:
+    """A character-level model directory's character and bigram vocabularies, checked against the sizes of its
+    network's tables; a numpy network then reads the two columns as one (see
+    :meth:`~zhtagger.tasks.engine.LightTagNet.fold_bigrams`)."""
+    chars, bigram_vocab = (Vocabulary.from_text(read_text_file(path, name)) for name in (CHARS_FILE, BIGRAMS_FILE))
+    check_vocabulary_size(path, CHARS_FILE, len(chars), core_config["vocab_sizes"][0])
+    if bigram_dim:
+        check_vocabulary_size(path, BIGRAMS_FILE, len(bigram_vocab), core_config["vocab_sizes"][1])
+        if isinstance(net, LightTagNet):
+            net.fold_bigrams(first_chars(chars, bigram_vocab))
+    return chars, bigram_vocab
 
 
 def pretrain_embeddings(model, texts: list[str], seed: int) -> None:

@@ -100,6 +100,13 @@ def token_codes(tokens: Sequence[str]) -> np.ndarray:
     return codes
 
 
+def first_chars(chars: Vocabulary, bigram_vocab: Vocabulary) -> np.ndarray:
+    """The id in ``chars`` of the character each bigram id begins with; -1 for ids that stand for no bigram
+    (padding, unknown)."""
+    codes = token_codes(bigram_vocab.tokens)
+    return np.where(codes >= 0, chars.code_ids(np.maximum(codes, 0) >> 21), -1)
+
+
 def char_codes(text: str) -> np.ndarray:
     """The code points of ``text`` (int64), lone surrogates included."""
     return code_points(text).astype(np.int64)

@@ -13,7 +13,6 @@ from zhtagger.core.threads import num_threads
 from zhtagger.evaluation import Evaluation
 from zhtagger.modeldir import (
     ModelDirError,
-    check_vocabulary_size,
     read_config,
     read_text_file,
     read_weights,
@@ -22,6 +21,7 @@ from zhtagger.modeldir import (
 from zhtagger.registry import resolve
 from zhtagger.tasks.base import Predictor
 from zhtagger.tasks.engine import Decoder, choose_engine, inference_dtype
+from zhtagger.tasks.inputs import BIGRAMS_FILE, CHARS_FILE, read_vocabularies
 from zhtagger.tasks.segment.config import SegmenterConfig
 from zhtagger.tasks.segment.data import Encoded, encode_texts
 from zhtagger.tasks.segment.light import LightSegmenterNet, decode, joint_log_probs, logsumexp
@@ -40,7 +40,7 @@ from zhtagger.text.userdict import UserDictionary
 from zhtagger.text.vocab import Vocabulary
 
 TASK = "segment"
-CHARS_FILE, BIGRAMS_FILE, WORDS_FILE = "chars.txt", "bigrams.txt", "train_words.txt"
+WORDS_FILE = "train_words.txt"
 LEXICON_WORDS_FILE = "lexicon_words.txt"  # words added to the lexicon channel's dictionary (domain terms)
 MAX_PIECE = LONGEST_RUN  # longer runs of model text are cut (at punctuation when possible) to bound memory;
 # runs longer than the model's training pieces (max_chars) are cut at punctuation, as those were
@@ -154,8 +154,9 @@ class Segmenter(Predictor):
         if isinstance(texts, str | bytes):
             raise TypeError("lcut_batch takes a list of texts, not one text (for one text, use lcut)")
         results: list[list] = []
+        shared: dict[str, str] = {}  # one string object per distinct word of all the texts
         for group, continued in self._groups(texts):
-            rows = self._lcut_group(group, decoder, pos)
+            rows = self._lcut_group(group, decoder, pos, shared)
             if continued:  # the next block of a long text
                 results[-1] += rows[0]
             else:
@@ -188,8 +189,8 @@ class Segmenter(Predictor):
         for number, (start, end) in enumerate(chunk_spans(text, 0, len(text), GROUP_CHARS)):
             yield [text[start:end]], number > 0
 
-    def _lcut_group(self, texts: Sequence[str], decoder: Decoder | str | None = None, pos: bool = False
-                    ) -> list[list]:
+    def _lcut_group(self, texts: Sequence[str], decoder: Decoder | str | None = None, pos: bool = False,
+                    shared: dict[str, str] | None = None) -> list[list]:
         """:meth:`lcut_batch` (or with ``pos`` :meth:`pos_batch`) for texts that are decoded together."""
         plans, pieces = [], []
         for text in texts:
@@ -204,15 +205,15 @@ class Segmenter(Predictor):
             plans.append(plan)
         if not pieces:
             return [list(plan) for plan in plans]  # whitespace, URLs and e-mail addresses only
-        words, tags = self.decode_pieces(pieces, decoder, pos)
+        words, tags = self.decode_pieces(pieces, decoder, pos, shared)
         if pos:
             words = [list(zip(row, row_tags, strict=True)) for row, row_tags in zip(words, tags, strict=True)]
         return [words[plan[0]] if len(plan) == 1 and isinstance(plan[0], int) else
                 [token for item in plan for token in (words[item] if isinstance(item, int) else [item])]
                 for plan in plans]
 
-    def decode_pieces(self, pieces: list[str], decoder: Decoder | str | None = None, pos: bool = False
-                      ) -> tuple[list[list[str]], list[list[str]] | None]:
+    def decode_pieces(self, pieces: list[str], decoder: Decoder | str | None = None, pos: bool = False,
+                      shared: dict[str, str] | None = None) -> tuple[list[list[str]], list[list[str]] | None]:
         """The words of each piece of model text (and with ``pos`` their tags), with the user dictionary's words
         forced and its forbidden words kept out: a piece where one came out is decoded again with a boundary
         after that occurrence's first character (at most three rounds, as each round can only split words)."""
@@ -226,7 +227,7 @@ class Segmenter(Predictor):
             encoded = self.encode(texts)
             encoded.allowed = texts_allowed_tags(texts, [forced[i] for i in redo], [boundaries[i] for i in redo])
             bmes, char_pos = self.predict_tags_and_pos(encoded, decoder, pos=pos)
-            redone = texts_to_words("".join(texts), bmes, encoded.offsets)
+            redone = texts_to_words("".join(texts), bmes, encoded.offsets, shared)
             redone_tags = self.word_tags(redone, char_pos) if pos else [None] * len(redo)
             for i, piece_words, piece_tags in zip(redo, redone, redone_tags, strict=True):
                 words[i] = piece_words
@@ -276,7 +277,7 @@ class Segmenter(Predictor):
         return self._cut(as_text(text))
 
     def _cut(self, text: str, decoder: Decoder | str | None = None, pos: bool = False) -> Iterator:
-        for block, _ in self._blocks(text):
+        for block, _ in self._blocks(text):  # each block its own words: a stream's memory stays bounded
             yield from self._lcut_group(block, decoder, pos)[0]
 
     def engine_threads(self) -> int:
@@ -344,10 +345,7 @@ class Segmenter(Predictor):
         if settings.lexicon_is_training_words and not has_words:
             raise ModelDirError(f"{path} has no {WORDS_FILE}, which its lexicon feature is made of")
         words = read_text_file(path, WORDS_FILE).split("\n") if has_words else []
-        chars, bigrams = (Vocabulary.from_text(read_text_file(path, name)) for name in (CHARS_FILE, BIGRAMS_FILE))
-        check_vocabulary_size(path, CHARS_FILE, len(chars), config["core"]["vocab_sizes"][0])
-        if settings.bigram_dim:
-            check_vocabulary_size(path, BIGRAMS_FILE, len(bigrams), config["core"]["vocab_sizes"][1])
+        chars, bigrams = read_vocabularies(path, config["core"], settings.bigram_dim, net)
         segmenter = cls(net, settings, chars, bigrams, {w for w in words if w}, cls.record_of(config))
         if (path / LEXICON_WORDS_FILE).is_file():
             segmenter.lexicon_words = set(filter(None, read_text_file(path, LEXICON_WORDS_FILE).split("\n")))

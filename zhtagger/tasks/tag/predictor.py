@@ -12,18 +12,17 @@ import numpy as np
 from zhtagger.core.config import TaggerConfig
 from zhtagger.core.light import viterbi
 from zhtagger.evaluation import Evaluation
-from zhtagger.modeldir import check_vocabulary_size, read_config, read_text_file, read_weights, save_model
+from zhtagger.modeldir import read_config, read_weights, save_model
 from zhtagger.registry import resolve
 from zhtagger.tasks.base import Predictor
 from zhtagger.tasks.engine import CrfTables, Decoder, LightTagNet, choose_engine, inference_dtype, rule_scores
-from zhtagger.tasks.inputs import Encoded, encode_texts
+from zhtagger.tasks.inputs import BIGRAMS_FILE, CHARS_FILE, Encoded, encode_texts, read_vocabularies
 from zhtagger.tasks.tag.config import TaggingConfig
 from zhtagger.text.schemes import OUTSIDE, Chunk, chunks_of_tags, scheme_rules
 from zhtagger.text.spans import as_text, chunk_spans
 from zhtagger.text.vocab import Vocabulary
 
 TASK = "tag"
-CHARS_FILE, BIGRAMS_FILE = "chars.txt", "bigrams.txt"
 MAX_PIECE = 500  # a longer text is tagged in pieces, cut after punctuation where there is some
 BATCH_CHARS = 20_000  # padded characters a batch
 
@@ -161,10 +160,7 @@ class Tagger(Predictor):
             net = LightTagNet(TaggerConfig(**config["core"]), read_weights(path), rules)
         else:
             net = load_torch_net(path, device, precision, rules)
-        chars, bigrams = (Vocabulary.from_text(read_text_file(path, name)) for name in (CHARS_FILE, BIGRAMS_FILE))
-        check_vocabulary_size(path, CHARS_FILE, len(chars), config["core"]["vocab_sizes"][0])
-        if settings.bigram_dim:
-            check_vocabulary_size(path, BIGRAMS_FILE, len(bigrams), config["core"]["vocab_sizes"][1])
+        chars, bigrams = read_vocabularies(path, config["core"], settings.bigram_dim, net)
         tagger = cls(net, settings, chars, bigrams, cls.record_of(config))
         return tagger.loaded_from(model, device=device, precision=precision, engine=engine)
 
