@@ -12,8 +12,10 @@ import zhtagger.core.light as light
 from zhtagger.core.model import SequenceTagger, TaggerConfig
 from zhtagger.registry import shipped_names
 from zhtagger.tasks.cloze.predictor import Cloze
+from zhtagger.tasks.engine import LightTagNet
 from zhtagger.tasks.segment.predictor import Segmenter
 from zhtagger.tasks.tag.predictor import Tagger
+from zhtagger.text.tags import RULES
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"  # present beside a checkout, not in every CI
 PKU_TEST = DATA / "icwb2" / "testing" / "pku_test.utf8"
@@ -71,6 +73,29 @@ def test_input_columns_looked_up_apart_or_joined_compute_the_same(monkeypatch, j
         expected = model(torch.from_numpy(x), torch.from_numpy(lengths)).numpy()
     real = np.arange(8)[None, :] < lengths[:, None]
     np.testing.assert_allclose(numpy_model(x, lengths)[real], expected[real], rtol=1e-5, atol=1e-6)
+
+
+def test_characters_and_bigrams_folded_into_one_column_compute_the_same():
+    """A known bigram decides its first character, so the two columns are looked up as one; unknown bigrams
+    and padding (and a bigram whose character is unknown) keep a row for every character."""
+    config = TaggerConfig(n_outputs=4, vocab_sizes=(12, 40, 10), embedding_dims=(6, 5, 3), hidden=7,
+                          direction="bidirectional", merge="concat")
+    torch.manual_seed(0)
+    model = SequenceTagger(config).eval()
+    net = LightTagNet(config, {f"core.{k}": v.numpy() for k, v in model.state_dict().items()}, RULES)
+    rng = np.random.default_rng(3)
+    first_chars = rng.integers(1, 12, 40)  # 1: a bigram whose first character is unknown to the characters
+    first_chars[:2] = -1  # padding and unknown stand for no bigram
+    net.fold_bigrams(first_chars)
+    bigram_ids = rng.integers(0, 40, (5, 9))
+    chars = np.where(first_chars[bigram_ids] >= 0, first_chars[bigram_ids], rng.integers(0, 12, (5, 9)))
+    x = np.stack([chars, bigram_ids, rng.integers(0, 10, (5, 9))], -1)
+    lengths = np.array([9, 4, 9, 1, 6])
+    with torch.no_grad():
+        expected = model(torch.from_numpy(x), torch.from_numpy(lengths)).numpy()
+    real = np.arange(9)[None, :] < lengths[:, None]
+    assert len(net.core.channels) == 1  # one lookup a step
+    np.testing.assert_allclose(net.logits(x, lengths)[real], expected[real], rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("name", shipped_names("segment"))
