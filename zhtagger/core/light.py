@@ -33,8 +33,9 @@ import numpy as np
 from zhtagger.core.config import Direction, Merge, TaggerConfig
 from zhtagger.core.threads import BLAS_THREADS
 
-TABLE_BYTES = 64 * 2**20  # the most memory an id channel's kept projections take (only rows written count);
-# ids past it are projected in each batch that has them
+TABLE_BYTES = 128 * 2**20  # the most memory an id channel's kept projections take (only rows written count):
+# what the characters' and the bigrams' channels took together before they were read as one; ids past it are
+# projected in each batch that has them
 LOAD_BYTES = 16 * 2**20  # an id channel whose projections all take at most this is computed whole at load
 JOINT_IDS = 2**21  # input columns whose vocabularies multiply to at most this are looked up as one channel
 
@@ -128,9 +129,9 @@ class IdChannel:
     joined (see :func:`joined_columns`), each id ``sum_k embeddings_k[digit_k] @ weight_k (+ bias)`` for each
     direction, where ``parts`` are the columns' (embeddings (V_k, E_k), weight (n_dir, E_k, 4H)) and an id is
     the mixed-radix number of the columns' ids. Each id's projection is computed the first time a batch has it
-    and kept, up to TABLE_BYTES of them (all at load when they take at most LOAD_BYTES): the bigrams' would take
-    110 MB as a full table (pku), while the ids a text uses are far fewer (34k of 107k bigrams in the PKU test
-    text: 34 MB) and their rows are the only memory the kept table touches. Rows are kept whole (an id's 4H
+    and kept, up to TABLE_BYTES of them (all at load when they take at most LOAD_BYTES): pku's folded column
+    with its lexicon feature would take 1.2 GB as a full table, while the ids a text uses are far fewer (45k in
+    the PKU test text: 45 MB) and their rows are the only memory the kept table touches. Rows are kept whole (an id's 4H
     values together, in the layer's gate order): a step reads an id's row at once, which beat gate-major blocks
     (eight places)."""
 
