@@ -3,6 +3,7 @@ segmenting a stream in threads gives what one thread gives."""
 
 import threading
 import time
+from functools import partial
 
 import pytest
 from threadpoolctl import threadpool_info
@@ -12,7 +13,7 @@ import zhtagger.core.threads as threads_setting
 import zhtagger.tasks.segment.predictor as predictor
 from zhtagger.tasks.engine import run_in_order
 from zhtagger.tasks.segment.predictor import Segmenter
-from zhtagger.tasks.segment.stream import PAUSE, batched, bursts, segment_lines
+from zhtagger.tasks.segment.stream import PAUSE, batched, bursts, format_tokens, segment_lines
 
 
 def blas_threads_now() -> list[int]:
@@ -94,6 +95,8 @@ def test_segmenting_a_stream_in_threads_gives_what_one_thread_gives(monkeypatch)
     assert threads == {threading.get_ident()}  # in the calling thread, whatever set_num_threads says
     assert list(segment_lines(texts, segmenter, batch_size=2)) == one
     assert len(threads) > 1  # a stream's batches in threads of their own
+    formatted = list(segment_lines(texts, segmenter, 2, formatter=partial(format_tokens, delimiter="/")))
+    assert formatted == ["/".join(token for token in row if not token.isspace()) for row in one]
 
 
 def test_batches_come_in_runs_that_end_where_the_input_paused():

@@ -34,6 +34,7 @@ def add_cut_parser(commands) -> None:
 
 def run_cut(args: argparse.Namespace) -> int:
     from collections import deque
+    from functools import partial
 
     from zhtagger.tasks.segment.predictor import Segmenter
     from zhtagger.tasks.segment.stream import format_tokens, segment_lines
@@ -49,17 +50,16 @@ def run_cut(args: argparse.Namespace) -> int:
     if args.lexicon_dict:
         segmenter.add_lexicon_words(dictionary_words(args.lexicon_dict))
 
-    def line_of(tokens) -> str:
-        return format_tokens(tokens, args.delimiter, args.pos or "_")
+    line_of = partial(format_tokens, delimiter=args.delimiter, tag_delimiter=args.pos or "_")
 
     if args.text is not None:
         print(line_of(segmenter.pos_batch([args.text])[0] if pos else segmenter.lcut(args.text)))
         return 0
     endings: deque[str] = deque()  # of the lines read and not yet written: each output line keeps its input's
-    tokens = segment_lines(input_lines(args, endings), segmenter, args.batch_size, args.workers, pos)
+    lines = segment_lines(input_lines(args, endings), segmenter, args.batch_size, args.workers, pos, line_of)
     with output(args) as out:
-        for line in tokens:
-            out.write(line_of(line) + endings.popleft())
+        for line in lines:  # formatted where it was segmented: in a worker, it comes back as one string
+            out.write(line + endings.popleft())
             if interactive(args):
                 out.flush()  # answer an interactive line at once
     return 0
