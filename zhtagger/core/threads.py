@@ -51,7 +51,7 @@ _threads = 1  # how many threads a stream is segmented with (see set_num_threads
 def set_num_threads(count: int) -> None:
     """How many threads a stream of lines is segmented with on the numpy engine (1 by default), like
     ``torch.set_num_threads``: ``zhtagger cut`` segments that many batches of lines at once, each in a thread of
-    its own, while the main thread reads and writes (1.2x with two threads on two cores, results/speed.md).
+    its own, while the main thread reads and writes (1.2-1.3x with two threads on two cores, results/speed.md).
     ``lcut_batch`` and ``cut`` run in the calling thread: a step's array operations take microseconds, and
     handing the interpreter lock between threads at each costs as much (two threads ran at 0.8x of one);
     processes use more cores (``enable_parallel``, ``--workers``)."""
