@@ -144,9 +144,7 @@ class IdChannel:
         capacity = min(self.size, TABLE_BYTES // (n_dir * width * 4))
         # (n_dir, rows, 4H): the rows written are a prefix of each direction's block, the only memory taken
         self.table = np.empty((n_dir, capacity, width), dtype=np.float32)
-        # each id's row in the table plus one, 0 where not computed: zeros, whose pages take memory only once
-        # written, so ids never seen (most of a big joint vocabulary's) cost nothing
-        self.slots = np.zeros(self.size, dtype=np.int32)
+        self.slots = np.full(self.size, -1, dtype=np.int32)  # each id's row in the table; -1: not computed
         self.used = 0  # rows of the table written
         self._lock = threading.Lock()
         if self.size * n_dir * width * 4 <= LOAD_BYTES:
@@ -178,24 +176,24 @@ class IdChannel:
         """Compute and keep the projections of distinct ``ids`` not kept yet, as far as the table has room.
         A row is written before its id's slot says so, so a thread reading slots never sees an unwritten row."""
         with self._lock:
-            ids = ids[self.slots[ids] == 0][: self.table.shape[1] - self.used]
+            ids = ids[self.slots[ids] < 0][: self.table.shape[1] - self.used]
             if len(ids):
                 start, self.used = self.used, self.used + len(ids)
                 self.table[:, start : self.used] = self.computed(ids)
-                self.slots[ids] = np.arange(start + 1, self.used + 1)
+                self.slots[ids] = np.arange(start, self.used)
 
     def rows_of(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The projections of ``ids`` (any shape) as rows of a table: (the table (n_dir, R, 4H), each id's row
         number). The kept table, once it holds them all (as far as it has room); else one made now for
         these ids alone."""
-        slots = self.slots[ids] - 1
+        slots = self.slots[ids]
         if (slots < 0).any():
             self.keep(np.unique(ids[slots < 0]))
-            slots = self.slots[ids] - 1
+            slots = self.slots[ids]
         if (slots >= 0).all():
             return self.table, slots  # rows other threads add meanwhile are never ones these slots name
         distinct, rows = np.unique(ids, return_inverse=True)
-        kept = self.slots[distinct] - 1
+        kept = self.slots[distinct]
         table = np.empty((self.table.shape[0], len(distinct), self.table.shape[2]), dtype=np.float32)
         table[:, kept >= 0] = self.table[:, kept[kept >= 0]]
         table[:, kept < 0] = self.computed(distinct[kept < 0])  # no room left for them

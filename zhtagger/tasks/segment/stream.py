@@ -153,7 +153,7 @@ def segment_lines(lines: Iterable[str], segmenter, batch_size: int = 1000, worke
     line is segmented. With ``workers > 1``, batches go to that many processes, each with a copy of
     ``segmenter`` (pickled: a loaded model travels as its name or path and the user's words, see
     :class:`~zhtagger.tasks.base.Predictor`) and one thread; a formatted line comes back as one string instead
-    of a list of tokens, which spares the parent most of its work (zhtagger cut --workers 2: 1.57x -> 1.62-1.67x
+    of a list of tokens, which spares the parent most of its work (zhtagger cut --workers 2: 1.57x -> 1.62-1.70x
     of one worker)."""
     if workers == 1:  # with set_num_threads(n > 1), n batches at a time in threads, never reading past a pause
         for burst in bursts(lines, batch_size):
